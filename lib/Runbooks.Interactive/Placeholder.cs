@@ -1,0 +1,1 @@
+namespace Microsoft.DotNet.Interactive; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace Runbooks; internal static class Placeholder { }
