@@ -1,1 +1,3 @@
-return 0;
+using Runbooks.Cli;
+
+return await RunbookCli.InvokeAsync(args).ConfigureAwait(false);

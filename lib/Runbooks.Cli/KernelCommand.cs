@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Runbooks.Notebooks.Kernel;
+
+namespace Runbooks.Cli;
+
+/// <summary>`runbook kernel`: the process that runs a notebook's cells; started by the engine, not by people.</summary>
+internal static class KernelCommand
+{
+    public static Command Create()
+    {
+        var connect = new Option<string>("--connect") { Required = true, Description = "Unix socket the engine listens on." };
+        var baseDirectory = new Option<string>("--base-dir") { Required = true, Description = "The notebook's folder: #r and #load resolve from here." };
+        var parentPid = new Option<int?>("--parent-pid") { Description = "Exit when this process is gone." };
+        var command = new Command(Notebooks.Execution.KernelLauncher.KernelCommand, "Run notebook cells for the engine (internal).") { Hidden = true };
+        command.Options.Add(connect);
+        command.Options.Add(baseDirectory);
+        command.Options.Add(parentPid);
+        command.SetAction(async (result, _) =>
+        {
+            if (result.GetValue(parentPid) is { } pid)
+                WatchParent(pid);
+            return await KernelServer.RunAsync(result.GetValue(connect)!, result.GetValue(baseDirectory)!).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    // A cell stuck in a CPU loop never returns to read the socket, so an orphaned kernel would spin
+    // forever: check the engine's process instead, and leave with it.
+    private static void WatchParent(int pid)
+    {
+        var thread = new Thread(() =>
+        {
+            while (true)
+            {
+                Thread.Sleep(1000);
+                try
+                {
+                    using var parent = Process.GetProcessById(pid);
+                    if (parent.HasExited)
+                        Environment.Exit(3);
+                }
+                catch (ArgumentException)
+                {
+                    Environment.Exit(3);
+                }
+            }
+        }) { IsBackground = true, Name = "parent-watch" };
+        thread.Start();
+    }
+}

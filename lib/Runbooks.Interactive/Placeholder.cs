@@ -1,1 +1,0 @@
-namespace Microsoft.DotNet.Interactive; internal static class Placeholder { }

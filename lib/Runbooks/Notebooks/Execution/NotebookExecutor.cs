@@ -1,0 +1,193 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using Runbooks.Notebooks.Kernel;
+
+namespace Runbooks.Notebooks.Execution;
+
+/// <summary>
+/// Executes a notebook's C# cells in order in one kernel process, collecting their outputs into a new
+/// notebook. A failed cell stops the run (unless <see cref="ExecutionOptions.ContinueOnError"/>), puts a
+/// banner at the top naming it, and leaves the cells after it marked not run.
+/// </summary>
+public sealed class NotebookExecutor(ExecutionOptions options)
+{
+    public const string RaisesExceptionTag = "raises-exception";
+    public const string ErrorBannerTag = "runbook-error-banner";
+
+    public async Task<NotebookRunResult> ExecuteAsync(Notebook notebook, string workingDirectory, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var notebookDeadline = DateTimeOffset.UtcNow + options.NotebookTimeout;
+        var cells = notebook.Cells.Where(c => !c.HasTag(ErrorBannerTag)).ToList();
+        var results = new List<CellResult>();
+        var executionCount = 0;
+        string? stopReason = null;
+        KernelProcess? kernel = null;
+        try
+        {
+            for (var i = 0; i < cells.Count; i++)
+            {
+                var number = i + 1;
+                var cell = cells[i] with { Source = options.Redact(cells[i].Source) };
+                if (cell.Kind != CellKind.Code)
+                {
+                    cells[i] = cell with { Run = null };
+                    continue;
+                }
+                options.Observer?.CellStarted(number, cells.Count, cell);
+                var started = DateTimeOffset.UtcNow;
+                var cellClock = Stopwatch.StartNew();
+                CellOutcome outcome;
+
+                if (stopReason is not null)
+                    outcome = new CellOutcome(CellStatus.NotRun, [], null, null, $"not run: {stopReason}");
+                else if (cell.Language != KernelNames.CSharp)
+                    outcome = UnsupportedKernel(cell);
+                else
+                {
+                    kernel ??= await KernelProcess.StartAsync(options.Launcher ?? KernelLauncher.Default(), workingDirectory, cancellationToken).ConfigureAwait(false);
+                    executionCount++;
+                    (outcome, var kernelGone) = await RunCellAsync(kernel, cells, number, cell, executionCount, notebookDeadline, cancellationToken).ConfigureAwait(false);
+                    if (kernelGone)
+                    {
+                        await kernel.DisposeAsync().ConfigureAwait(false);
+                        kernel = null;
+                        stopReason = outcome.Status == CellStatus.TimedOut
+                            ? $"cell {number} timed out and its kernel was stopped"
+                            : $"the kernel died in cell {number}";
+                    }
+                }
+
+                var failureExpected = cell.HasTag(RaisesExceptionTag);
+                if (outcome.Status == CellStatus.Failed && !failureExpected && !options.ContinueOnError)
+                    stopReason ??= $"cell {number} failed";
+
+                var duration = outcome.Status == CellStatus.NotRun ? TimeSpan.Zero : cellClock.Elapsed;
+                cells[i] = cell with
+                {
+                    Outputs = [.. outcome.Outputs],
+                    ExecutionCount = outcome.ExecutionCount,
+                    Run = new CellRunMetadata(started, duration, outcome.Status),
+                };
+                var result = new CellResult(number, cell.Kind, cell.Language, FirstLine(cell.Source), outcome.Status, duration, outcome.Error, outcome.ErrorLine, failureExpected);
+                results.Add(result);
+                options.Observer?.CellFinished(result);
+            }
+        }
+        finally
+        {
+            if (kernel is not null)
+                await kernel.DisposeAsync().ConfigureAwait(false);
+        }
+
+        var executed = notebook.WithCells(cells);
+        var failure = results.FirstOrDefault(r => r.IsFailure);
+        if (failure is not null)
+            executed = executed.WithCells(executed.Cells.Insert(0, Banner(failure)));
+        return new NotebookRunResult(executed, [.. results], clock.Elapsed);
+    }
+
+    private sealed record CellOutcome(CellStatus Status, List<CellOutput> Outputs, int? ExecutionCount, int? ErrorLine, string? Error);
+
+    private CellOutcome UnsupportedKernel(NotebookCell cell)
+    {
+        if (options.SkipUnsupportedKernels)
+            return new CellOutcome(CellStatus.Skipped, [new StreamOutput(StreamOutput.StandardError, $"skipped: this engine runs C# cells; this is a '{cell.Language}' cell (--skip-unsupported-kernels).\n")], null, null, $"skipped '{cell.Language}' cell");
+        var message = $"this engine runs C# cells only; this cell is '{cell.Language}'. Rewrite it in C#, or pass --skip-unsupported-kernels to skip such cells.";
+        return new CellOutcome(CellStatus.Failed, [new ErrorOutput("UnsupportedKernel", message, [message])], null, null, message);
+    }
+
+    private async Task<(CellOutcome Outcome, bool KernelGone)> RunCellAsync(
+        KernelProcess kernel, List<NotebookCell> cells, int number, NotebookCell cell, int executionCount, DateTimeOffset notebookDeadline, CancellationToken cancellationToken)
+    {
+        var outputs = new List<CellOutput>();
+        var cellDeadline = DateTimeOffset.UtcNow + options.CellTimeout;
+        var deadline = cellDeadline < notebookDeadline ? cellDeadline : notebookDeadline;
+        var limit = cellDeadline < notebookDeadline ? options.CellTimeout : deadline - DateTimeOffset.UtcNow;
+        try
+        {
+            var complete = await kernel.ExecuteAsync(number, cell.Source, cell.Language, deadline, limit, message => Collect(message, outputs, cells, executionCount), cancellationToken).ConfigureAwait(false);
+            if (complete.Error is not { } error)
+                return (new CellOutcome(CellStatus.Ok, outputs, executionCount, null, null), false);
+            var where = error.Line is { } line ? $"cell {number}, line {line}" : $"cell {number}";
+            var summary = $"{where}: {error.Name}: {options.Redact(error.Message)}";
+            outputs.Add(new ErrorOutput(error.Name, options.Redact(error.Message), [.. new[] { summary }.Concat(error.Traceback.Skip(error.Name == "CompilationError" ? int.MaxValue : 0).Select(options.Redact))]));
+            return (new CellOutcome(CellStatus.Failed, outputs, executionCount, error.Line, summary), false);
+        }
+        catch (CellTimeoutException e)
+        {
+            var bound = deadline == notebookDeadline ? $" (the notebook's limit of {options.NotebookTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s was reached)" : string.Empty;
+            var message = e.Message + bound;
+            outputs.Add(new ErrorOutput("CellTimeout", message, [$"cell {number}: {message}"]));
+            return (new CellOutcome(CellStatus.TimedOut, outputs, executionCount, null, $"cell {number}: {message}"), true);
+        }
+        catch (KernelDiedException e)
+        {
+            var message = options.Redact(e.Message);
+            outputs.Add(new ErrorOutput("KernelDied", message, [$"cell {number}: {message}"]));
+            return (new CellOutcome(CellStatus.Failed, outputs, executionCount, null, $"cell {number}: {message}"), true);
+        }
+    }
+
+    private void Collect(KernelMessage message, List<CellOutput> outputs, List<NotebookCell> cells, int executionCount)
+    {
+        var data = message.Data?.Select(d => d with { Value = options.Redact(d.Value) }).ToImmutableArray() ?? [];
+        switch (message.Type)
+        {
+            case KernelMessage.Types.Stream:
+                var text = options.Redact(message.Text ?? string.Empty);
+                var name = message.Name ?? StreamOutput.StandardOutput;
+                // Consecutive writes to one stream are one output, as Jupyter stores them.
+                if (outputs.Count > 0 && outputs[^1] is StreamOutput last && last.Name == name)
+                    outputs[^1] = last with { Text = last.Text + text };
+                else
+                    outputs.Add(new StreamOutput(name, text));
+                break;
+            case KernelMessage.Types.Display:
+                outputs.Add(new DisplayOutput(data, message.DisplayId));
+                break;
+            case KernelMessage.Types.Result:
+                outputs.Add(new DisplayOutput(data, ExecutionCount: executionCount));
+                break;
+            case KernelMessage.Types.Update:
+                UpdateDisplay(message.DisplayId, data, outputs, cells);
+                break;
+        }
+    }
+
+    // An updated display keeps its place, even in an earlier cell; the executed copy shows its last value.
+    private static void UpdateDisplay(string? displayId, ImmutableArray<MimeData> data, List<CellOutput> outputs, List<NotebookCell> cells)
+    {
+        var index = outputs.FindIndex(o => o is DisplayOutput d && d.DisplayId == displayId);
+        if (index >= 0)
+        {
+            outputs[index] = ((DisplayOutput)outputs[index]) with { Data = data };
+            return;
+        }
+        for (var c = 0; c < cells.Count; c++)
+        {
+            var position = cells[c].Outputs.IndexOf(cells[c].Outputs.FirstOrDefault(o => o is DisplayOutput d && d.DisplayId == displayId)!);
+            if (position >= 0)
+            {
+                cells[c] = cells[c] with { Outputs = cells[c].Outputs.SetItem(position, ((DisplayOutput)cells[c].Outputs[position]) with { Data = data }) };
+                return;
+            }
+        }
+    }
+
+    private static NotebookCell Banner(CellResult failure) => new()
+    {
+        Kind = CellKind.Markdown,
+        Language = "markdown",
+        Tags = [ErrorBannerTag],
+        Source = $"> [!CAUTION]\n> **This runbook failed at cell {failure.Number}**{(failure.ErrorLine is { } line ? $", line {line}" : string.Empty)}" +
+                 $" (`{failure.FirstLine.Replace("`", "'", StringComparison.Ordinal)}`):\n> {failure.Error?.ReplaceLineEndings(" ")}\n>\n> The cells after it were not run unless `--continue-on-error` was given.",
+    };
+
+    public static string FirstLine(string source)
+    {
+        var line = source.ReplaceLineEndings("\n").Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith("#!", StringComparison.Ordinal)) ?? string.Empty;
+        return line.Length > 80 ? line[..77] + "..." : line;
+    }
+}

@@ -1,0 +1,150 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Scripting;
+using Microsoft.CodeAnalysis.Scripting;
+using Microsoft.DotNet.Interactive.Formatting;
+
+namespace Runbooks.Notebooks.Kernel;
+
+/// <summary>What a running cell reports: its output, displays, and its value.</summary>
+public interface ICellSink
+{
+    void Stream(string name, string text);
+
+    void Display(string displayId, IReadOnlyList<MimeData> data);
+
+    void UpdateDisplay(string displayId, IReadOnlyList<MimeData> data);
+
+    void Result(IReadOnlyList<MimeData> data);
+}
+
+/// <summary>
+/// Runs C# cells one after another as Roslyn script submissions, so variables, types and usings of one
+/// cell are visible in the next, as in VS Code's C# kernel. <c>#r</c> and <c>#load</c> resolve from the notebook's folder.
+/// </summary>
+public sealed class CSharpScriptKernel
+{
+    /// <summary>The usings .NET Interactive's C# kernel gives every cell, plus System.IO for the runbooks' file work.</summary>
+    public static readonly ImmutableArray<string> DefaultImports =
+    [
+        "System", "System.IO", "System.Linq", "System.Text", "System.Collections", "System.Collections.Generic",
+        "System.Threading", "System.Threading.Tasks", "Microsoft.DotNet.Interactive", "Microsoft.DotNet.Interactive.Formatting",
+        "Microsoft.AspNetCore.Html",
+    ];
+
+    private readonly string _baseDirectory;
+    private readonly ScriptOptions _options;
+    private ScriptState<object>? _state;
+
+    public CSharpScriptKernel(string baseDirectory)
+    {
+        _baseDirectory = Path.GetFullPath(baseDirectory);
+        _options = ScriptOptions.Default
+            .WithReferences(DefaultReferences())
+            .WithImports(DefaultImports.Append("Microsoft.DotNet.Interactive.Kernel"))
+            .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(_baseDirectory).WithSearchPaths(_baseDirectory))
+            .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(_baseDirectory).WithSearchPaths(_baseDirectory))
+            .WithEmitDebugInformation(true)
+            .WithFileEncoding(System.Text.Encoding.UTF8)
+            .WithAllowUnsafe(true)
+            .WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Preview);
+    }
+
+    // Cells may use anything of the framework and of the Runbooks library, as a notebook in VS Code can
+    // after `#r` of the library: reference every assembly the kernel process itself was started with.
+    private static IEnumerable<MetadataReference> DefaultReferences()
+    {
+        var trusted = (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var own = new[] { typeof(CSharpScriptKernel).Assembly.Location, typeof(Formatter).Assembly.Location };
+        return trusted.Concat(own)
+            .Where(path => path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && File.Exists(path))
+            .Distinct(StringComparer.Ordinal)
+            .Where(IsManagedAssembly)
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path));
+    }
+
+    private static bool IsManagedAssembly(string path)
+    {
+        try
+        {
+            AssemblyName.GetAssemblyName(path);
+            return true;
+        }
+        catch (BadImageFormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Runs one cell; returns null when it succeeded, otherwise why it failed.</summary>
+    public async Task<KernelError?> ExecuteAsync(int cellNumber, string source, ICellSink sink)
+    {
+        var cell = PreparedCell.From(source);
+        if (cell.Unsupported is { } unsupported)
+            return new KernelError("UnsupportedFeature", unsupported, null, []);
+
+        var cellPath = Path.Combine(_baseDirectory, $"cell-{cellNumber}.csx");
+        var options = _options.WithFilePath(cellPath);
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            _state = _state is null
+                ? await CSharpScript.Create(cell.Code, options).RunAsync(globals: null, catchException: _ => true).ConfigureAwait(false)
+                : await _state.ContinueWithAsync(cell.Code, options, catchException: _ => true).ConfigureAwait(false);
+        }
+        catch (CompilationErrorException e)
+        {
+            return CompilationError(e, cellPath);
+        }
+
+        if (cell.Timed)
+            sink.Stream(StreamOutputName, $"Wall time: {stopwatch.Elapsed.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture)} ms\n");
+        if (_state.Exception is { } exception)
+            return RuntimeError(exception, cellPath);
+        if (_state.ReturnValue is { } value)
+            sink.Result([.. Formatter.FormatAll(value).Select(f => new MimeData(f.MimeType, f.Value))]);
+        return null;
+    }
+
+    private const string StreamOutputName = "stdout";
+
+    private static KernelError CompilationError(CompilationErrorException e, string cellPath)
+    {
+        var errors = e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        var lines = errors.Select(d => Describe(d, cellPath)).ToList();
+        var firstLine = errors.Select(d => d.Location.GetMappedLineSpan())
+            .Where(span => span.Path == cellPath)
+            .Select(span => (int?)span.StartLinePosition.Line + 1)
+            .FirstOrDefault();
+        return new KernelError("CompilationError", string.Join(Environment.NewLine, lines), firstLine, lines);
+    }
+
+    private static string Describe(Diagnostic diagnostic, string cellPath)
+    {
+        var span = diagnostic.Location.GetMappedLineSpan();
+        var where = span.Path == cellPath || string.IsNullOrEmpty(span.Path)
+            ? $"line {span.StartLinePosition.Line + 1}, column {span.StartLinePosition.Character + 1}"
+            : $"{Path.GetFileName(span.Path)}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1})";
+        return $"{where}: {diagnostic.Id}: {diagnostic.GetMessage(CultureInfo.InvariantCulture)}";
+    }
+
+    private static KernelError RuntimeError(Exception exception, string cellPath)
+    {
+        var root = exception is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : exception;
+        var line = new StackTrace(root, fNeedFileInfo: true).GetFrames()
+            .Where(f => f.GetFileName() == cellPath)
+            .Select(f => (int?)f.GetFileLineNumber())
+            .FirstOrDefault(l => l > 0);
+        // The frames below the cell's own are the scripting engine's: noise to a reader of the runbook.
+        var traceback = root.ToString().ReplaceLineEndings("\n").Split('\n')
+            .TakeWhile(l => !l.Contains("Microsoft.CodeAnalysis.Scripting.", StringComparison.Ordinal))
+            .Where(l => l != "--- End of stack trace from previous location ---")
+            .Select(l => l.Replace(cellPath, $"cell {Path.GetFileNameWithoutExtension(cellPath)[5..]}", StringComparison.Ordinal))
+            .ToList();
+        return new KernelError(root.GetType().Name, root.Message, line, traceback);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Runbooks.Notebooks.Kernel;
+
+/// <summary>
+/// One line of the protocol between the engine and its kernel process (JSON lines over a Unix socket).
+/// The engine sends <c>execute</c> and <c>shutdown</c>; the kernel answers with <c>ready</c>, then per cell
+/// any number of <c>stream</c>, <c>display</c>, <c>update</c>, <c>result</c>, and one <c>complete</c>.
+/// </summary>
+public sealed record KernelMessage
+{
+    public required string Type { get; init; }
+
+    public int Cell { get; init; }
+
+    public string? Code { get; init; }
+
+    public string? Language { get; init; }
+
+    /// <summary>stdout or stderr, for <c>stream</c>.</summary>
+    public string? Name { get; init; }
+
+    public string? Text { get; init; }
+
+    public string? DisplayId { get; init; }
+
+    public IReadOnlyList<MimeData>? Data { get; init; }
+
+    /// <summary>For <c>complete</c>: ok or error.</summary>
+    public string? Status { get; init; }
+
+    public KernelError? Error { get; init; }
+
+    public double DurationMs { get; init; }
+
+    public static class Types
+    {
+        public const string Ready = "ready";
+        public const string Execute = "execute";
+        public const string Shutdown = "shutdown";
+        public const string Stream = "stream";
+        public const string Display = "display";
+        public const string Update = "update";
+        public const string Result = "result";
+        public const string Complete = "complete";
+    }
+
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault,
+    };
+
+    public string ToJsonLine() => JsonSerializer.Serialize(this, s_json);
+
+    public static KernelMessage FromJsonLine(string line) =>
+        JsonSerializer.Deserialize<KernelMessage>(line, s_json) ?? throw new InvalidDataException("empty kernel message");
+}
+
+/// <summary>Why a cell failed: the exception or compiler error, and the line inside the cell where it happened.</summary>
+public sealed record KernelError(string Name, string Message, int? Line, IReadOnlyList<string> Traceback);

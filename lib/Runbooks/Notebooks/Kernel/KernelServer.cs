@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Formatting;
+
+namespace Runbooks.Notebooks.Kernel;
+
+/// <summary>
+/// The kernel process's main loop: connects back to the engine, runs each <c>execute</c> it receives and
+/// reports what the cell wrote and displayed. <see cref="Console.Out"/> is captured in order with displays;
+/// what child processes write straight to the inherited stdout/stderr is read by the engine from the pipes,
+/// and a sentinel line written after each cell tells it that everything of that cell has arrived.
+/// </summary>
+public static class KernelServer
+{
+    public static string Sentinel(int cell) => $"\u0001runbook-cell-end:{cell}\u0001";
+
+    public static async Task<int> RunAsync(string socketPath, string baseDirectory)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath)).ConfigureAwait(false);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        using var reader = new StreamReader(stream, new UTF8Encoding(false));
+        var channel = new KernelChannel(new StreamWriter(stream, new UTF8Encoding(false)) { AutoFlush = true });
+
+        var rawOut = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
+        var rawErr = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true };
+        var sink = new ChannelSink(channel);
+        using var capturedOut = new CaptureWriter(sink, StreamOutput.StandardOutput);
+        using var capturedErr = new CaptureWriter(sink, StreamOutput.StandardError);
+        sink.Captures = [capturedOut, capturedErr];
+        Console.SetOut(capturedOut);
+        Console.SetError(capturedErr);
+        DisplayBus.Sink = sink;
+
+        var kernel = new CSharpScriptKernel(baseDirectory);
+        channel.Send(new KernelMessage { Type = KernelMessage.Types.Ready });
+
+        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            var request = KernelMessage.FromJsonLine(line);
+            if (request.Type == KernelMessage.Types.Shutdown)
+                break;
+            if (request.Type != KernelMessage.Types.Execute)
+                continue;
+
+            sink.Cell = request.Cell;
+            var stopwatch = Stopwatch.StartNew();
+            var error = request.Language is null or KernelNames.CSharp
+                ? await kernel.ExecuteAsync(request.Cell, request.Code ?? string.Empty, sink).ConfigureAwait(false)
+                : new KernelError("UnsupportedKernel", $"this engine runs C# cells only; the cell is '{request.Language}'.", null, []);
+            capturedOut.Flush();
+            capturedErr.Flush();
+            rawOut.WriteLine(Sentinel(request.Cell));
+            rawErr.WriteLine(Sentinel(request.Cell));
+            channel.Send(new KernelMessage
+            {
+                Type = KernelMessage.Types.Complete,
+                Cell = request.Cell,
+                Status = error is null ? "ok" : "error",
+                Error = error,
+                DurationMs = stopwatch.Elapsed.TotalMilliseconds,
+            });
+        }
+        return 0;
+    }
+
+    private sealed class KernelChannel(StreamWriter writer)
+    {
+        private readonly Lock _gate = new();
+
+        public void Send(KernelMessage message)
+        {
+            lock (_gate)
+                writer.WriteLine(message.ToJsonLine());
+        }
+    }
+
+    private sealed class ChannelSink(KernelChannel channel) : ICellSink, IDisplaySink
+    {
+        public int Cell { get; set; }
+
+        public IReadOnlyList<CaptureWriter> Captures { get; set; } = [];
+
+        public void Stream(string name, string text) =>
+            channel.Send(new KernelMessage { Type = KernelMessage.Types.Stream, Cell = Cell, Name = name, Text = text });
+
+        public void Display(string displayId, IReadOnlyList<MimeData> data) => Send(KernelMessage.Types.Display, displayId, data);
+
+        public void UpdateDisplay(string displayId, IReadOnlyList<MimeData> data) => Send(KernelMessage.Types.Update, displayId, data);
+
+        public void Result(IReadOnlyList<MimeData> data) => Send(KernelMessage.Types.Result, null, data);
+
+        void IDisplaySink.Show(string displayId, IReadOnlyList<FormattedValue> values) => Display(displayId, ToMime(values));
+
+        void IDisplaySink.Update(string displayId, IReadOnlyList<FormattedValue> values) => UpdateDisplay(displayId, ToMime(values));
+
+        private static MimeData[] ToMime(IReadOnlyList<FormattedValue> values) => [.. values.Select(v => new MimeData(v.MimeType, v.Value))];
+
+        // Text written before a display must appear before it: flush the console captures first.
+        private void Send(string type, string? displayId, IReadOnlyList<MimeData> data)
+        {
+            foreach (var capture in Captures)
+                capture.Flush();
+            channel.Send(new KernelMessage { Type = type, Cell = Cell, DisplayId = displayId, Data = data });
+        }
+    }
+
+    /// <summary>Console.Out/Error of the cells: sends whole lines as they complete, the rest on flush.</summary>
+    private sealed class CaptureWriter(ChannelSink sink, string name) : TextWriter
+    {
+        private readonly StringBuilder _buffer = new();
+        private readonly Lock _gate = new();
+
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void Write(char value)
+        {
+            lock (_gate)
+            {
+                _buffer.Append(value);
+                if (value == '\n' && _buffer.Length >= 4096)
+                    FlushLocked();
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            if (value is null)
+                return;
+            lock (_gate)
+            {
+                _buffer.Append(value);
+                if (_buffer.Length >= 4096)
+                    FlushLocked();
+            }
+        }
+
+        public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
+
+        public override void Flush()
+        {
+            lock (_gate)
+                FlushLocked();
+        }
+
+        private void FlushLocked()
+        {
+            if (_buffer.Length == 0)
+                return;
+            var text = _buffer.ToString();
+            _buffer.Clear();
+            sink.Stream(name, text);
+        }
+    }
+}

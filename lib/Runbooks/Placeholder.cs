@@ -1,1 +1,0 @@
-namespace Runbooks; internal static class Placeholder { }
