@@ -8,7 +8,10 @@ public static class RunbookCli
     {
         var root = new RootCommand("runbook: executable, reviewable runbooks for infrastructure debugging.");
         root.Subcommands.Add(KernelCommand.Create());
+        root.Options.Add(CliContext.Config);
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(StepCommand.Create());
+        root.Subcommands.Add(DescribeCommand.Create());
         return root;
     }
 

@@ -24,6 +24,16 @@ public sealed record ExecutionOptions
     public Func<string, string> Redact { get; init; } = static text => text;
 
     public IExecutionObserver? Observer { get; init; }
+
+    /// <summary>Asked before each cell (markdown too, where only Stop counts); <c>runbook step</c> asks a person here.</summary>
+    public Func<int, int, NotebookCell, CellDecision>? Gate { get; init; }
+}
+
+public enum CellDecision
+{
+    Run,
+    Skip,
+    Stop,
 }
 
 /// <summary>Told about each cell as it starts and ends, e.g. to show progress on a terminal.</summary>

@@ -29,19 +29,29 @@ public sealed class NotebookExecutor(ExecutionOptions options)
             for (var i = 0; i < cells.Count; i++)
             {
                 var number = i + 1;
-                var cell = cells[i] with { Source = options.Redact(cells[i].Source) };
+                // The kernel runs the source as written; only the copy that leaves the engine is redacted.
+                var cell = cells[i];
+                var shown = cell with { Source = options.Redact(cell.Source) };
                 if (cell.Kind != CellKind.Code)
                 {
-                    cells[i] = cell with { Run = null };
+                    // The gate sees prose too (runbook step shows it); only a Stop counts there.
+                    if (stopReason is null && options.Gate?.Invoke(number, cells.Count, shown) == CellDecision.Stop)
+                        stopReason = "stopped by the user";
+                    cells[i] = shown with { Run = null };
                     continue;
                 }
-                options.Observer?.CellStarted(number, cells.Count, cell);
+                options.Observer?.CellStarted(number, cells.Count, shown);
                 var started = DateTimeOffset.UtcNow;
                 var cellClock = Stopwatch.StartNew();
                 CellOutcome outcome;
 
+                var decision = stopReason is null ? options.Gate?.Invoke(number, cells.Count, shown) ?? CellDecision.Run : CellDecision.Run;
+                if (decision == CellDecision.Stop)
+                    stopReason = "stopped by the user";
                 if (stopReason is not null)
                     outcome = new CellOutcome(CellStatus.NotRun, [], null, null, $"not run: {stopReason}");
+                else if (decision == CellDecision.Skip)
+                    outcome = new CellOutcome(CellStatus.Skipped, [], null, null, "skipped by the user");
                 else if (cell.Language != KernelNames.CSharp)
                     outcome = UnsupportedKernel(cell);
                 else
@@ -64,13 +74,13 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                     stopReason ??= $"cell {number} failed";
 
                 var duration = outcome.Status == CellStatus.NotRun ? TimeSpan.Zero : cellClock.Elapsed;
-                cells[i] = cell with
+                cells[i] = shown with
                 {
                     Outputs = [.. outcome.Outputs],
                     ExecutionCount = outcome.ExecutionCount,
                     Run = new CellRunMetadata(started, duration, outcome.Status),
                 };
-                var result = new CellResult(number, cell.Kind, cell.Language, FirstLine(cell.Source), outcome.Status, duration, outcome.Error, outcome.ErrorLine, failureExpected);
+                var result = new CellResult(number, cell.Kind, cell.Language, FirstLine(shown.Source), outcome.Status, duration, outcome.Error, outcome.ErrorLine, failureExpected, cells[i].Outputs);
                 results.Add(result);
                 options.Observer?.CellFinished(result);
             }
