@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Runbooks.Catalogue;
+using Runbooks.Notebooks.Formats;
+using Runbooks.Notebooks.Parameters;
+using Runbooks.Notebooks.Runs;
+
+namespace Runbooks.Cli;
+
+/// <summary>What every command shares: --config, loading the catalogue, and turning bad input into exit code 2 with one clear message.</summary>
+internal static class CliContext
+{
+    public const int Succeeded = 0;
+    public const int RunbookFailed = 1;
+    public const int BadInput = 2;
+
+    public static readonly Option<string?> Config = new("--config")
+    {
+        Description = "The catalogue (nbconfig.json); default: the nearest one in this folder or above.",
+        Recursive = true,
+    };
+
+    /// <summary>The catalogue named by --config, or found above the current folder; null if there is none and none was asked for.</summary>
+    public static RunbookCatalogue? LoadCatalogue(ParseResult result)
+    {
+        if (result.GetValue(Config) is { } path)
+            return CatalogueLoader.Load(path);
+        try
+        {
+            return CatalogueLoader.Load(CatalogueLoader.Discover(Environment.CurrentDirectory));
+        }
+        catch (CatalogueException e) when (e.Problems.All(p => p.Line is null) && !HasCatalogueAbove(Environment.CurrentDirectory))
+        {
+            return null;
+        }
+    }
+
+    private static bool HasCatalogueAbove(string directory)
+    {
+        for (var d = new DirectoryInfo(directory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, CatalogueLoader.FileName)))
+                return true;
+        return false;
+    }
+
+    public static RunPlanner Planner(ParseResult result) => new(LoadCatalogue(result), Environment.CurrentDirectory);
+
+    /// <summary>Runs a command body; the errors that mean "you asked for something wrong" print one message and exit 2.</summary>
+    public static async Task<int> Guard(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is CatalogueException or KeyNotFoundException or RunException or ParameterException or NotebookFormatException or FileNotFoundException)
+        {
+            await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
+            return BadInput;
+        }
+    }
+}
