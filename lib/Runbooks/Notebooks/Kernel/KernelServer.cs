@@ -14,6 +14,8 @@ namespace Runbooks.Notebooks.Kernel;
 /// </summary>
 public static class KernelServer
 {
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
+
     public static string Sentinel(int cell) => $"\u0001runbook-cell-end:{cell}\u0001";
 
     public static async Task<int> RunAsync(string socketPath, string baseDirectory)
@@ -33,6 +35,13 @@ public static class KernelServer
         Console.SetOut(capturedOut);
         Console.SetError(capturedErr);
         DisplayBus.Sink = sink;
+
+        // Output of a cell that never ends (a loop, a hang) must still reach the engine before it is killed.
+        using var flusher = new Timer(_ =>
+        {
+            capturedOut.Flush();
+            capturedErr.Flush();
+        }, null, FlushInterval, FlushInterval);
 
         var kernel = new CSharpScriptKernel(baseDirectory);
         channel.Send(new KernelMessage { Type = KernelMessage.Types.Ready });

@@ -16,22 +16,17 @@ public sealed record NotebookParameter(string Name, string TypeName, string Defa
     {
         var root = CSharpSyntaxTree.ParseText(source, CSharpParseOptions.Default.WithKind(SourceCodeKind.Script)).GetRoot();
         var parameters = ImmutableArray.CreateBuilder<NotebookParameter>();
-        foreach (var declaration in root.DescendantNodes().OfType<LocalDeclarationStatementSyntax>())
+        // At the top level of a script a declaration is a field, inside a block a local: take both, in order.
+        foreach (var declaration in root.DescendantNodes().OfType<VariableDeclarationSyntax>()
+                     .Where(d => d.Parent is LocalDeclarationStatementSyntax or FieldDeclarationSyntax))
         {
-            foreach (var variable in declaration.Declaration.Variables)
+            foreach (var variable in declaration.Variables)
             {
                 var initializer = variable.Initializer?.Value;
-                var type = declaration.Declaration.Type.IsVar ? InferType(initializer) : declaration.Declaration.Type.ToString();
-                parameters.Add(new NotebookParameter(
-                    variable.Identifier.Text,
-                    type,
-                    initializer?.ToString() ?? "default",
-                    TrailingComment(declaration)));
+                var type = declaration.Type.IsVar ? InferType(initializer) : declaration.Type.ToString();
+                parameters.Add(new NotebookParameter(variable.Identifier.Text, type, initializer?.ToString() ?? "default", TrailingComment(declaration.Parent!)));
             }
         }
-        foreach (var field in root.DescendantNodes().OfType<FieldDeclarationSyntax>())
-            foreach (var variable in field.Declaration.Variables)
-                parameters.Add(new NotebookParameter(variable.Identifier.Text, field.Declaration.Type.ToString(), variable.Initializer?.Value.ToString() ?? "default", TrailingComment(field)));
         return parameters.ToImmutable();
     }
 

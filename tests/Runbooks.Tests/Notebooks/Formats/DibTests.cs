@@ -49,11 +49,11 @@ public class DibTests
     }
 
     [Fact]
-    public void A_dib_runs_and_is_written_as_a_polyglot_ipynb()
+    public async Task A_dib_runs_and_is_written_as_a_polyglot_ipynb()
     {
         using var folder = new TempFolder();
         var path = folder.File("n.dib", "#!markdown\n\n# T\n\n#!csharp\n\nConsole.WriteLine(6 * 7);\n");
-        var result = new Runbooks.Notebooks.Execution.NotebookExecutor(new()).ExecuteAsync(NotebookFile.Read(path), folder.Path).GetAwaiter().GetResult();
+        var result = await new Runbooks.Notebooks.Execution.NotebookExecutor(new()).ExecuteAsync(NotebookFile.Read(path), folder.Path);
 
         var written = Ipynb.Serialize(result.Executed);
         var reread = Ipynb.Parse(written, "n.ipynb");
