@@ -33,7 +33,7 @@ internal static class DescribeCommand
                     path,
                     description = entry?.Description,
                     parameters = parameters.Select(p => new { name = p.Name, type = p.TypeName, @default = p.DefaultExpression, description = p.Description, secret = RunPlanner.LooksSecret(p.Name) }),
-                    profiles = entry?.Profiles.Select(p => new { name = p.Name, description = p.Description, parameters = p.Parameters }),
+                    profiles = entry?.Profiles.Select(p => new { name = p.Name, description = p.Description, parameters = p.Parameters.ToDictionary(kv => kv.Key, kv => Shown(kv.Key, kv.Value)) }),
                 }, new JsonSerializerOptions { WriteIndented = true }));
                 return Task.FromResult(CliContext.Succeeded);
             }
@@ -49,9 +49,12 @@ internal static class DescribeCommand
             foreach (var p in parameters)
                 Console.WriteLine($"    {p.Name.PadRight(width)}  {p.TypeName.PadRight(typeWidth)}  = {p.DefaultExpression}{(p.Description is null ? "" : $"  // {p.Description}")}");
             foreach (var profile in entry?.Profiles ?? [])
-                Console.WriteLine($"  profile {profile.Name}: {string.Join(", ", profile.Parameters.Select(kv => $"{kv.Key}={kv.Value.GetRawText()}"))}{(profile.Description is null ? "" : $"  ({profile.Description})")}");
+                Console.WriteLine($"  profile {profile.Name}: {string.Join(", ", profile.Parameters.Select(kv => $"{kv.Key}={Shown(kv.Key, kv.Value)}"))}{(profile.Description is null ? "" : $"  ({profile.Description})")}");
             return Task.FromResult(CliContext.Succeeded);
         }));
         return command;
     }
+
+    // describe output lands in terminals and logs: a profile's secret values are not shown.
+    private static string Shown(string name, JsonElement value) => RunPlanner.LooksSecret(name) ? "\"***\"" : value.GetRawText();
 }

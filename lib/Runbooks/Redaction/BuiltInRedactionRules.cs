@@ -89,6 +89,8 @@ internal static partial class BuiltInRedactionRules
             "The value of a name containing TOKEN, SECRET or API_KEY, e.g. FLY_API_TOKEN=, client_secret=."),
     ];
 
+    private const string AfterWordOrEscape = @"(?:(?<![A-Za-z0-9_])|(?<=\\[nrt]))";
+
     [GeneratedRegex(@"-----BEGIN " + PemLabel + @"-----[\s\S]*?(?:-----END " + PemLabel + @"-----|\z)",
         Options, TimeoutMilliseconds)]
     private static partial Regex PemBlock();
@@ -99,11 +101,12 @@ internal static partial class BuiltInRedactionRules
         Options | RegexOptions.Multiline | RegexOptions.RightToLeft, TimeoutMilliseconds)]
     private static partial Regex PemTail();
 
-    [GeneratedRegex(@"(?<![A-Za-z0-9_])Private[ \t]*Key" + WgConfigValue,
+    // A key name counts after a word break or after a \n, \r or \t escape: config templates in C# strings.
+    [GeneratedRegex(AfterWordOrEscape + @"Private[ \t]*Key" + WgConfigValue,
         Options | RegexOptions.IgnoreCase, TimeoutMilliseconds)]
     private static partial Regex WgConfigPrivateKey();
 
-    [GeneratedRegex(@"(?<![A-Za-z0-9_])Pre[ \t]*shared[ \t]*Key" + WgConfigValue,
+    [GeneratedRegex(AfterWordOrEscape + @"Pre[ \t]*shared[ \t]*Key" + WgConfigValue,
         Options | RegexOptions.IgnoreCase, TimeoutMilliseconds)]
     private static partial Regex WgConfigPresharedKey();
 

@@ -23,6 +23,8 @@ public class WireGuardRuleTests
     [InlineData("presharedKey=" + PresharedKey, "presharedKey=[REDACTED:wg-conf-preshared-key]")]
     [InlineData("Preshared Key = " + PresharedKey, "Preshared Key = [REDACTED:wg-conf-preshared-key]")]
     [InlineData("#PrivateKey = " + PrivateKey, "#PrivateKey = [REDACTED:wg-conf-private-key]")] // an old key is still a key
+    [InlineData("var conf = \"[Interface]\\nPrivateKey = " + PrivateKey + "\\n\";", "var conf = \"[Interface]\\nPrivateKey = [REDACTED:wg-conf-private-key]\";")] // a template in a code cell: the value runs to the quote
+    [InlineData("\"\\tPresharedKey = " + PresharedKey + "\"", "\"\\tPresharedKey = [REDACTED:wg-conf-preshared-key]\"")]
     public void Config_key_values_are_redacted_in_any_spelling_wg_accepts(string line, string expected)
     {
         Assert.Equal(expected, Redactor.Default.Redact(line));

@@ -21,7 +21,7 @@ public sealed record ExecutionOptions
     public KernelLauncher? Launcher { get; init; }
 
     /// <summary>Applied to every text that leaves a cell (outputs, errors, sources) before anyone sees it.</summary>
-    public Func<string, string> Redact { get; init; } = static text => text;
+    public Func<string, string> Redact { get; init; } = Redaction.Redactor.Default.Redact;
 
     public IExecutionObserver? Observer { get; init; }
 

@@ -44,6 +44,7 @@ public static class KernelServer
         }, null, FlushInterval, FlushInterval);
 
         var kernel = new CSharpScriptKernel(baseDirectory);
+        await kernel.WarmUpAsync().ConfigureAwait(false);
         channel.Send(new KernelMessage { Type = KernelMessage.Types.Ready });
 
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# main.sh - sets up a fresh machine and runs the main job: installs the tools the runbooks call
+# (idempotent), publishes the runbook CLI (ReadyToRun), and executes every runbook that
+# nbconfig.json marks "ci": true with its ciProfile. The README's main command.
+# Executed notebooks go to artifacts/notebooks/ (the "artifacts" key of nbconfig.json), with
+# a JUnit report at artifacts/notebooks/junit.xml. Extra arguments go to `runbook run`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh tools
+scripts/publish.sh
+exec artifacts/publish/runbook/runbook run --ci --junit artifacts/notebooks/junit.xml "$@"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# test.sh - sets up a fresh machine and runs every test: installs the Debian packages the tests
+# use (idempotent), restores, builds, runs the xunit suites. The README's test command.
+# Prints the counts last, as "tests: N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh tools bench
+mkdir -p artifacts
+log=artifacts/test-output.log
+status=0
+dotnet test Runbooks.sln -c Release --nologo 2>&1 | tee "$log" || status=$?
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+printf '%s %s\n' "$passed" "$failed" > artifacts/test-counts
+echo "tests: $passed passed, $failed failed"
+if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
+  echo "test: no test ran; that is a failure" >&2
+  exit 1
+fi
+exit "$status"
