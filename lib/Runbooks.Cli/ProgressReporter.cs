@@ -64,8 +64,10 @@ internal sealed class ProgressReporter : IExecutionObserver, IDisposable
         {
             if (_running is null)
                 return;
-            var text = $"{_notebook} {_running}  {_cellClock.Elapsed.TotalSeconds:0.0}s";
-            var width = Console.IsErrorRedirected ? 120 : Math.Max(20, Console.WindowWidth - 1);
+            // Elapsed time before the code, so a narrow terminal still shows that the cell is alive.
+            var text = string.Create(CultureInfo.InvariantCulture, $"{_notebook} {_cellClock.Elapsed.TotalSeconds,5:0.0}s {_running}");
+            var columns = Console.IsErrorRedirected ? 0 : Console.WindowWidth;
+            var width = columns > 20 ? columns - 1 : 120;
             _out.Write("\r\u001b[2K" + (text.Length > width ? text[..width] : text));
         }
     }

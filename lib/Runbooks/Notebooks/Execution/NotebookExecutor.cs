@@ -18,6 +18,9 @@ public sealed class NotebookExecutor(ExecutionOptions options)
     public async Task<NotebookRunResult> ExecuteAsync(Notebook notebook, string workingDirectory, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
+        var runStarted = DateTimeOffset.UtcNow;
+        var kernelStart = TimeSpan.Zero;
+        string? kernelFailure = null;
         var notebookDeadline = DateTimeOffset.UtcNow + options.NotebookTimeout;
         var cells = notebook.Cells.Where(c => !c.HasTag(ErrorBannerTag)).ToList();
         var results = new List<CellResult>();
@@ -41,14 +44,34 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                     continue;
                 }
                 options.Observer?.CellStarted(number, cells.Count, shown);
-                var started = DateTimeOffset.UtcNow;
-                var cellClock = Stopwatch.StartNew();
                 CellOutcome outcome;
 
+                if (kernel is null && stopReason is null && cell.Language == KernelNames.CSharp)
+                {
+                    // The kernel's start is the notebook's cost, not the first cell's: timed on its own.
+                    var startClock = Stopwatch.StartNew();
+                    try
+                    {
+                        kernel = await KernelProcess.StartAsync(options.Launcher ?? KernelLauncher.Default(), workingDirectory, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is KernelDiedException or FileNotFoundException or System.ComponentModel.Win32Exception)
+                    {
+                        stopReason = "the kernel could not start";
+                        kernelFailure = $"the C# kernel could not start: {options.Redact(e.Message)}";
+                    }
+                    kernelStart += startClock.Elapsed;
+                }
+                var started = DateTimeOffset.UtcNow;
+                var cellClock = Stopwatch.StartNew();
                 var decision = stopReason is null ? options.Gate?.Invoke(number, cells.Count, shown) ?? CellDecision.Run : CellDecision.Run;
                 if (decision == CellDecision.Stop)
                     stopReason = "stopped by the user";
-                if (stopReason is not null)
+                if (kernelFailure is not null)
+                {
+                    outcome = new CellOutcome(CellStatus.Failed, [new ErrorOutput("KernelStartFailed", kernelFailure, [$"cell {number}: {kernelFailure}"])], null, null, $"cell {number}: {kernelFailure}");
+                    kernelFailure = null;
+                }
+                else if (stopReason is not null)
                     outcome = new CellOutcome(CellStatus.NotRun, [], null, null, $"not run: {stopReason}");
                 else if (decision == CellDecision.Skip)
                     outcome = new CellOutcome(CellStatus.Skipped, [], null, null, "skipped by the user");
@@ -56,12 +79,11 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                     outcome = UnsupportedKernel(cell);
                 else
                 {
-                    kernel ??= await KernelProcess.StartAsync(options.Launcher ?? KernelLauncher.Default(), workingDirectory, cancellationToken).ConfigureAwait(false);
                     executionCount++;
-                    (outcome, var kernelGone) = await RunCellAsync(kernel, cells, number, cell, executionCount, notebookDeadline, cancellationToken).ConfigureAwait(false);
+                    (outcome, var kernelGone) = await RunCellAsync(kernel!, cells, number, cell, executionCount, notebookDeadline, cancellationToken).ConfigureAwait(false);
                     if (kernelGone)
                     {
-                        await kernel.DisposeAsync().ConfigureAwait(false);
+                        await kernel!.DisposeAsync().ConfigureAwait(false);
                         kernel = null;
                         stopReason = outcome.Status == CellStatus.TimedOut
                             ? $"cell {number} timed out and its kernel was stopped"
@@ -91,10 +113,18 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                 await kernel.DisposeAsync().ConfigureAwait(false);
         }
 
-        var executed = notebook.WithCells(cells);
         var failure = results.FirstOrDefault(r => r.IsFailure);
+        var metadata = (System.Text.Json.Nodes.JsonObject)notebook.Metadata.DeepClone();
+        metadata["runbook"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["started"] = runStarted.ToString("O", CultureInfo.InvariantCulture),
+            ["duration_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
+            ["kernel_start_ms"] = Math.Round(kernelStart.TotalMilliseconds, 1),
+            ["status"] = failure is null ? "ok" : "failed",
+        };
+        var executed = notebook.WithCells(cells) with { Metadata = metadata };
         if (failure is not null)
-            executed = executed.WithCells(executed.Cells.Insert(0, Banner(failure)));
+            executed = executed.WithCells(executed.Cells.Insert(0, Banner(failure, cells[failure.Number - 1].ExecutionCount)));
         return new NotebookRunResult(executed, [.. results], clock.Elapsed);
     }
 
@@ -186,12 +216,13 @@ public sealed class NotebookExecutor(ExecutionOptions options)
         }
     }
 
-    private static NotebookCell Banner(CellResult failure) => new()
+    // Cell numbers count from the first cell under this banner; In [n] is what VS Code and GitHub show beside the cell.
+    private static NotebookCell Banner(CellResult failure, int? executionCount) => new()
     {
         Kind = CellKind.Markdown,
         Language = "markdown",
         Tags = [ErrorBannerTag],
-        Source = $"> [!CAUTION]\n> **This runbook failed at cell {failure.Number}**{(failure.ErrorLine is { } line ? $", line {line}" : string.Empty)}" +
+        Source = $"> [!CAUTION]\n> **This runbook failed at cell {failure.Number}{(executionCount is { } n ? $" (In [{n}])" : string.Empty)}**{(failure.ErrorLine is { } line ? $", line {line}" : string.Empty)}" +
                  $" (`{failure.FirstLine.Replace("`", "'", StringComparison.Ordinal)}`):\n> {failure.Error?.ReplaceLineEndings(" ")}\n>\n> The cells after it were not run unless `--continue-on-error` was given.",
     };
 

@@ -110,7 +110,8 @@ public class NotebookExecutorTests
         Assert.Empty(result.CodeCell(2).Outputs);
         var banner = result.Executed.Cells[0];
         Assert.True(banner.HasTag(NotebookExecutor.ErrorBannerTag));
-        Assert.Contains("failed at cell 2", banner.Source, StringComparison.Ordinal);
+        Assert.Contains("failed at cell 2 (In [2])**, line 3", banner.Source, StringComparison.Ordinal);
+        Assert.Equal("failed", result.Executed.Metadata["runbook"]!["status"]!.GetValue<string>());
         var error = Assert.IsType<ErrorOutput>(result.CodeCell(1).Outputs.Last());
         Assert.Equal("InvalidOperationException", error.Name);
         Assert.DoesNotContain(error.Traceback, l => l.Contains("Microsoft.CodeAnalysis.Scripting", StringComparison.Ordinal));
@@ -202,6 +203,18 @@ public class NotebookExecutorTests
     }
 
     [Fact]
+    public async Task A_kernel_that_cannot_start_fails_the_first_cell_with_the_reason()
+    {
+        var options = new ExecutionOptions { Launcher = new KernelLauncher("/bin/sh", ["-c", "echo 'no runtime here' >&2; exit 9", "sh"]) };
+        var result = await Engine.RunAsync(Engine.Cells("1", "2"), options: options);
+
+        Assert.Equal([CellStatus.Failed, CellStatus.NotRun], result.Cells.Select(c => c.Status));
+        Assert.Contains("could not start", result.Cells[0].Error, StringComparison.Ordinal);
+        Assert.Contains("exit code 9", result.Cells[0].Error, StringComparison.Ordinal);
+        Assert.Contains("no runtime here", result.Cells[0].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cells_of_other_kernels_fail_clearly_or_are_skipped_on_request()
     {
         var notebook = Engine.Dib("#!csharp\n\nvar a = 1;\n\n#!pwsh\n\nGet-Process\n\n#!csharp\n\nConsole.WriteLine(a);");
@@ -248,6 +261,10 @@ public class NotebookExecutorTests
 
         var run = result.CodeCell(0).Run!;
         Assert.Equal(CellStatus.Ok, run.Status);
+        var notebookRun = result.Executed.Metadata["runbook"]!;
+        Assert.Equal("ok", notebookRun["status"]!.GetValue<string>());
+        Assert.True(notebookRun["kernel_start_ms"]!.GetValue<double>() > 0);
+        Assert.True(notebookRun["duration_ms"]!.GetValue<double>() >= run.Duration.TotalMilliseconds + notebookRun["kernel_start_ms"]!.GetValue<double>());
         Assert.True(run.Started >= before.AddSeconds(-1));
         Assert.InRange(run.Duration.TotalMilliseconds, 300, 60_000);
     }
