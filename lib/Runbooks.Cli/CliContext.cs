@@ -56,5 +56,10 @@ internal static class CliContext
             await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
             return BadInput;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"runbook: {e.Message} Check that the output folder exists and is writable (-o).").ConfigureAwait(false);
+            return BadInput;
+        }
     }
 }

@@ -15,5 +15,17 @@ public static class RunbookCli
         return root;
     }
 
-    public static Task<int> InvokeAsync(string[] args) => Create().Parse(args).InvokeAsync();
+    /// <summary>Parses and runs; a command line that does not parse is bad input (exit 2), not a failed runbook (exit 1).</summary>
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        var parsed = Create().Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+                await Console.Error.WriteLineAsync($"runbook: {error.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("Try 'runbook --help', or 'runbook COMMAND --help'.").ConfigureAwait(false);
+            return CliContext.BadInput;
+        }
+        return await parsed.InvokeAsync().ConfigureAwait(false);
+    }
 }

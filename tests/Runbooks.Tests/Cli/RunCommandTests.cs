@@ -65,6 +65,8 @@ public class RunCommandTests
     [InlineData(new[] { "run", "n.dib", "--cell-timeout", "-1" }, "--cell-timeout -1: expected a number of seconds greater than 0")]
     [InlineData(new[] { "run", "n.dib", "--profile", "twin" }, "is not in nbconfig.json, so it has no profiles")]
     [InlineData(new[] { "run" }, "name at least one notebook")]
+    [InlineData(new[] { "run", "n.dib", "--cell-timout", "3" }, "--cell-timout")]
+    [InlineData(new[] { "run", "n.dib", "-o", "/proc/nope/x.ipynb" }, "Check that the output folder exists and is writable")]
     public void Bad_input_exits_2_with_one_clear_message_and_runs_nothing(string[] arguments, string expected)
     {
         using var folder = new TempFolder();

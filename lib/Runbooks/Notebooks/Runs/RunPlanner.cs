@@ -61,7 +61,25 @@ public sealed partial class RunPlanner(RunbookCatalogue? catalogue, string worki
         var output = OutputPath(request, name, outputIsFolder);
         if (string.Equals(Path.GetFullPath(output), path, StringComparison.Ordinal) && !request.InPlace)
             throw new RunException($"the executed copy would overwrite the source notebook {path}; choose another -o, or pass --in-place to replace it on purpose.");
+        EnsureWritable(output);
         return new PreparedRun(name, path, output, entry, profile?.Name, prepared, options);
+    }
+
+    // Finding out after an hour of cells that the copy cannot be written would lose the hour: try first.
+    private static void EnsureWritable(string output)
+    {
+        var directory = Path.GetDirectoryName(output)!;
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".runbook-write-test.{Environment.ProcessId}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RunException($"cannot write the executed copy to {directory}: {e.Message} Check that the output folder exists and is writable (-o).");
+        }
     }
 
     private (string Name, string Path, CatalogueNotebook? Entry) Resolve(string target)
