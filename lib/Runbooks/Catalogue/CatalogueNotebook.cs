@@ -30,22 +30,10 @@ public sealed record CatalogueNotebook(
             throw new KeyNotFoundException($"runbook \"{Name}\" has no profile \"{name}\": it defines no profiles in nbconfig.json.");
 
         var names = Profiles.Select(p => p.Name).ToList();
-        var hint = Suggestions.Closest(name, names) is { } closest ? $"; did you mean \"{closest}\"?" : ".";
         throw new KeyNotFoundException(
-            $"runbook \"{Name}\" has no profile \"{name}\"{hint} Available profiles: {string.Join(", ", names)}.");
+            $"runbook \"{Name}\" has no profile \"{name}\"{Suggestions.Hint(name, names)} Available profiles: {string.Join(", ", names)}.");
     }
 
-    public bool TryProfile(string name, [NotNullWhen(true)] out CatalogueProfile? profile)
-    {
-        foreach (var candidate in Profiles)
-        {
-            if (string.Equals(candidate.Name, name, StringComparison.Ordinal))
-            {
-                profile = candidate;
-                return true;
-            }
-        }
-        profile = null;
-        return false;
-    }
+    public bool TryProfile(string name, [NotNullWhen(true)] out CatalogueProfile? profile) =>
+        (profile = Profiles.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal))) is not null;
 }

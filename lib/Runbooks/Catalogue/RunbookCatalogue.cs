@@ -24,22 +24,10 @@ public sealed record RunbookCatalogue(
             return notebook;
 
         var names = Notebooks.Select(n => n.Name).ToList();
-        var hint = Suggestions.Closest(name, names) is { } closest ? $"; did you mean \"{closest}\"?" : ".";
         throw new KeyNotFoundException(
-            $"no runbook \"{name}\" in {SourcePath}{hint} Available runbooks: {string.Join(", ", names)}.");
+            $"no runbook \"{name}\" in {SourcePath}{Suggestions.Hint(name, names)} Available runbooks: {string.Join(", ", names)}.");
     }
 
-    public bool TryFind(string name, [NotNullWhen(true)] out CatalogueNotebook? notebook)
-    {
-        foreach (var candidate in Notebooks)
-        {
-            if (string.Equals(candidate.Name, name, StringComparison.Ordinal))
-            {
-                notebook = candidate;
-                return true;
-            }
-        }
-        notebook = null;
-        return false;
-    }
+    public bool TryFind(string name, [NotNullWhen(true)] out CatalogueNotebook? notebook) =>
+        (notebook = Notebooks.FirstOrDefault(n => string.Equals(n.Name, name, StringComparison.Ordinal))) is not null;
 }

@@ -3,6 +3,10 @@ namespace Runbooks.Text;
 /// <summary>"Did you mean" hints for misspelt names: keys, runbooks, profiles, options.</summary>
 public static class Suggestions
 {
+    /// <summary>The end of a "no such name" message: <c>; did you mean "x"?</c> when one is close, else <c>.</c></summary>
+    public static string Hint(string input, IEnumerable<string> candidates) =>
+        Closest(input, candidates) is { } closest ? $"; did you mean \"{closest}\"?" : ".";
+
     /// <summary>
     /// The candidate closest to <paramref name="input"/> by case-insensitive Levenshtein distance, or null
     /// when none is close enough to be a plausible typo: distance at most max(2, input length / 3).

@@ -60,7 +60,7 @@ public class RunCommandTests
     [Theory]
     [InlineData(new[] { "run", "nosuch.ipynb" }, "no such notebook file")]
     [InlineData(new[] { "run", "n.dib", "-p", "novalue" }, "expected name=value")]
-    [InlineData(new[] { "run", "n.dib", "-p", "hots=x" }, "did you mean 'host'?")]
+    [InlineData(new[] { "run", "n.dib", "-p", "hots=x" }, "did you mean \"host\"?")]
     [InlineData(new[] { "run", "n.dib", "-p", "port=x" }, "parameter 'port' (int) cannot be 'x'")]
     [InlineData(new[] { "run", "n.dib", "--cell-timeout", "-1" }, "--cell-timeout -1: expected a number of seconds greater than 0")]
     [InlineData(new[] { "run", "n.dib", "--profile", "twin" }, "is not in nbconfig.json, so it has no profiles")]
@@ -134,7 +134,7 @@ public class RunCommandTests
 
         var name = Runbook.Run(folder.Path, "run", "network-wiregaurd");
         Assert.Equal(2, name.ExitCode);
-        Assert.Contains("did you mean 'network-wireguard'?", name.Stderr, StringComparison.Ordinal);
+        Assert.Contains("did you mean \"network-wireguard\"?", name.Stderr, StringComparison.Ordinal);
 
         var profile = Runbook.Run(folder.Path, "run", "network-wireguard", "--profile", "twni");
         Assert.Equal(2, profile.ExitCode);

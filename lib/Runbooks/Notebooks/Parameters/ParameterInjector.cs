@@ -31,8 +31,7 @@ public static class ParameterInjector
         {
             if (!declared.TryGetValue(name, out var parameter))
             {
-                var suggestion = Suggestions.Closest(name, declared.Keys);
-                problems.Add($"the notebook has no parameter '{name}'{(suggestion is null ? string.Empty : $"; did you mean '{suggestion}'?")} It declares: {(declared.Count == 0 ? "none" : string.Join(", ", declared.Keys))}.");
+                problems.Add($"the notebook has no parameter '{name}'{Suggestions.Hint(name, declared.Keys)} It declares: {(declared.Count == 0 ? "none" : string.Join(", ", declared.Keys))}.");
                 continue;
             }
             try

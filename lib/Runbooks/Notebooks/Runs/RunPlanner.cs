@@ -4,7 +4,6 @@ using Runbooks.Notebooks.Execution;
 using Runbooks.Notebooks.Formats;
 using Runbooks.Notebooks.Parameters;
 using Runbooks.Redaction;
-using Runbooks.Text;
 
 namespace Runbooks.Notebooks.Runs;
 
@@ -94,10 +93,15 @@ public sealed partial class RunPlanner(RunbookCatalogue? catalogue, string worki
             throw new RunException($"{candidate}: no such notebook file.");
         if (catalogue is null)
             throw new RunException($"'{target}' is not a notebook file, and there is no nbconfig.json here or above {workingDirectory} to look it up in; give a path, or --config PATH.");
-        if (catalogue.TryFind(target, out var named))
+        try
+        {
+            var named = catalogue.Find(target);
             return (named.Name, named.Path, named);
-        var suggestion = Suggestions.Closest(target, catalogue.Notebooks.Select(n => n.Name));
-        throw new RunException($"'{target}' is neither a notebook file nor a name in {CatalogueName()}{(suggestion is null ? "" : $"; did you mean '{suggestion}'?")} Known: {string.Join(", ", catalogue.Notebooks.Select(n => n.Name))}.");
+        }
+        catch (KeyNotFoundException e)
+        {
+            throw new RunException($"'{target}' is not a notebook file, and {e.Message}");
+        }
     }
 
     private string OutputPath(RunRequest request, string name, bool outputIsFolder)

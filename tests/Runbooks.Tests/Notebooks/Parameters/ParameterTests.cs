@@ -73,7 +73,7 @@ public class ParameterTests
     }
 
     [Theory]
-    [InlineData("hots", "abc", "no parameter 'hots'; did you mean 'host'?")]
+    [InlineData("hots", "abc", "no parameter 'hots'; did you mean \"host\"?")]
     [InlineData("port", "twenty", "parameter 'port' (int) cannot be 'twenty': expected a whole number")]
     [InlineData("port", "99999999999", "a number that fits int")]
     [InlineData("check", "yes", "expected true or false")]
