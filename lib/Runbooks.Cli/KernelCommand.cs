@@ -10,17 +10,15 @@ internal static class KernelCommand
     public static Command Create()
     {
         var connect = new Option<string>("--connect") { Required = true, Description = "Unix socket the engine listens on." };
-        var baseDirectory = new Option<string>("--base-dir") { Required = true, Description = "The notebook's folder: #r and #load resolve from here." };
         var parentPid = new Option<int?>("--parent-pid") { Description = "Exit when this process is gone." };
         var command = new Command(Notebooks.Execution.KernelLauncher.KernelCommand, "Run notebook cells for the engine (internal).") { Hidden = true };
         command.Options.Add(connect);
-        command.Options.Add(baseDirectory);
         command.Options.Add(parentPid);
         command.SetAction(async (result, _) =>
         {
             if (result.GetValue(parentPid) is { } pid)
                 WatchParent(pid);
-            return await KernelServer.RunAsync(result.GetValue(connect)!, result.GetValue(baseDirectory)!).ConfigureAwait(false);
+            return await KernelServer.RunAsync(result.GetValue(connect)!).ConfigureAwait(false);
         });
         return command;
     }

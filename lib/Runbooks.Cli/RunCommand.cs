@@ -31,6 +31,22 @@ internal static class RunCommand
 
         command.SetAction((result, cancellationToken) => CliContext.Guard(async () =>
         {
+            // The kernel's start (about a second, mostly the compiler warming up) runs on the other
+            // core while this process reads the catalogue and the notebooks.
+            var firstKernel = KernelProcess.StartAsync(KernelLauncher.Default(), cancellationToken);
+            try
+            {
+                return await RunAsync(result, firstKernel, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await NotebookExecutor.DisposeUnusedAsync(firstKernel).ConfigureAwait(false);
+            }
+        }));
+        return command;
+
+        async Task<int> RunAsync(ParseResult result, Task<KernelProcess> firstKernel, CancellationToken cancellationToken)
+        {
             var planner = CliContext.Planner(result);
             var requests = Requests(result, planner, result.GetValue(targets) ?? [], result.GetValue(ci), result.GetValue(profile), ParseParameters(result.GetValue(parameters) ?? []));
             var common = new RunRequest
@@ -53,7 +69,7 @@ internal static class RunCommand
             {
                 using var progress = new ProgressReporter(Console.Error, ProgressReporter.TerminalAttached, run.Name, run.Options.Redact);
                 var executed = await new NotebookExecutor(run.Options with { Observer = progress })
-                    .ExecuteAsync(run.Notebook, Path.GetDirectoryName(run.SourcePath)!, cancellationToken).ConfigureAwait(false);
+                    .ExecuteAsync(run.Notebook, Path.GetDirectoryName(run.SourcePath)!, cancellationToken, runs.Count == 0 ? firstKernel : null).ConfigureAwait(false);
                 NotebookFile.WriteIpynb(executed.Executed, run.OutputPath);
                 runs.Add((run.Name, executed));
                 var verdict = executed.Succeeded ? "ok" : $"FAILED at cell {executed.FirstFailure!.Number}";
@@ -63,8 +79,7 @@ internal static class RunCommand
             if (result.GetValue(junit) is { } junitPath)
                 JUnitReport.Write(runs, junitPath);
             return runs.All(r => r.Result.Succeeded) ? CliContext.Succeeded : CliContext.RunbookFailed;
-        }));
-        return command;
+        }
     }
 
     private static List<RunRequest> Requests(ParseResult result, RunPlanner planner, string[] targets, bool ci, string? profile, IReadOnlyList<KeyValuePair<string, string>> parameters)

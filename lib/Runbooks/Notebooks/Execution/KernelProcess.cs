@@ -34,6 +34,7 @@ public sealed class KernelProcess : IAsyncDisposable
     private Socket? _connection;
     private StreamWriter? _writer;
     private volatile int _currentCell;
+    private int _disposed;
     private TaskCompletionSource _stdoutDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _stderrDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -46,7 +47,8 @@ public sealed class KernelProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<KernelProcess> StartAsync(KernelLauncher launcher, string workingDirectory, CancellationToken cancellationToken = default)
+    /// <summary>Starts a kernel and waits until it is warm; <see cref="InitializeAsync"/> then gives it its notebook's folder.</summary>
+    public static async Task<KernelProcess> StartAsync(KernelLauncher launcher, CancellationToken cancellationToken = default)
     {
         var socketDirectory = Directory.CreateTempSubdirectory("runbook-kernel-").FullName;
         var socketPath = Path.Combine(socketDirectory, "k.sock");
@@ -56,7 +58,6 @@ public sealed class KernelProcess : IAsyncDisposable
 
         var start = new ProcessStartInfo(launcher.FileName)
         {
-            WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -66,7 +67,7 @@ public sealed class KernelProcess : IAsyncDisposable
         };
         foreach (var argument in launcher.LeadingArguments)
             start.ArgumentList.Add(argument);
-        foreach (var argument in new[] { "--connect", socketPath, "--base-dir", workingDirectory, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture) })
+        foreach (var argument in new[] { "--connect", socketPath, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(argument);
 
         var process = Process.Start(start) ?? throw new KernelDiedException($"could not start the kernel ({launcher.FileName}).");
@@ -152,6 +153,15 @@ public sealed class KernelProcess : IAsyncDisposable
         catch (ObjectDisposedException)
         {
         }
+    }
+
+    /// <summary>Tells the kernel its notebook's folder: its working directory and the base of #r and #load.</summary>
+    public async Task InitializeAsync(string workingDirectory, CancellationToken cancellationToken = default)
+    {
+        await SendAsync(new KernelMessage { Type = KernelMessage.Types.Init, Directory = workingDirectory }).ConfigureAwait(false);
+        var reply = await NextMessageAsync(DateTimeOffset.UtcNow + s_startTimeout, cell: 0, cancellationToken).ConfigureAwait(false);
+        if (reply.Type != KernelMessage.Types.Initialized)
+            throw new KernelDiedException($"the kernel said '{reply.Type}' instead of initialized.");
     }
 
     /// <summary>
@@ -262,6 +272,8 @@ public sealed class KernelProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         if (_writer is not null && !_process.HasExited)
         {
             try

@@ -15,7 +15,9 @@ public sealed class NotebookExecutor(ExecutionOptions options)
     public const string RaisesExceptionTag = "raises-exception";
     public const string ErrorBannerTag = "runbook-error-banner";
 
-    public async Task<NotebookRunResult> ExecuteAsync(Notebook notebook, string workingDirectory, CancellationToken cancellationToken = default)
+    /// <param name="kernelStarting">A kernel started ahead (see <see cref="KernelProcess.StartAsync"/>), so its warm-up
+    /// overlapped with the caller's own work; the executor takes it over and disposes it, used or not.</param>
+    public async Task<NotebookRunResult> ExecuteAsync(Notebook notebook, string workingDirectory, CancellationToken cancellationToken = default, Task<KernelProcess>? kernelStarting = null)
     {
         var clock = Stopwatch.StartNew();
         var runStarted = DateTimeOffset.UtcNow;
@@ -52,7 +54,10 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                     var startClock = Stopwatch.StartNew();
                     try
                     {
-                        kernel = await KernelProcess.StartAsync(options.Launcher ?? KernelLauncher.Default(), workingDirectory, cancellationToken).ConfigureAwait(false);
+                        var starting = kernelStarting ?? KernelProcess.StartAsync(options.Launcher ?? KernelLauncher.Default(), cancellationToken);
+                        kernelStarting = null;
+                        kernel = await starting.ConfigureAwait(false);
+                        await kernel.InitializeAsync(workingDirectory, cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is KernelDiedException or FileNotFoundException or System.ComponentModel.Win32Exception)
                     {
@@ -111,6 +116,8 @@ public sealed class NotebookExecutor(ExecutionOptions options)
         {
             if (kernel is not null)
                 await kernel.DisposeAsync().ConfigureAwait(false);
+            if (kernelStarting is not null)
+                await DisposeUnusedAsync(kernelStarting).ConfigureAwait(false);
         }
 
         var failure = results.FirstOrDefault(r => r.IsFailure);
@@ -126,6 +133,18 @@ public sealed class NotebookExecutor(ExecutionOptions options)
         if (failure is not null)
             executed = executed.WithCells(executed.Cells.Insert(0, Banner(failure, cells[failure.Number - 1].ExecutionCount)));
         return new NotebookRunResult(executed, [.. results], clock.Elapsed);
+    }
+
+    /// <summary>Stops a kernel started ahead that no cell needed (or that failed to start).</summary>
+    public static async Task DisposeUnusedAsync(Task<KernelProcess> kernelStarting)
+    {
+        try
+        {
+            await (await kernelStarting.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is KernelDiedException or FileNotFoundException or System.ComponentModel.Win32Exception or OperationCanceledException)
+        {
+        }
     }
 
     private sealed record CellOutcome(CellStatus Status, List<CellOutput> Outputs, int? ExecutionCount, int? ErrorLine, string? Error);

@@ -35,6 +35,9 @@ public sealed class CSharpScriptKernel
         "Microsoft.AspNetCore.Html",
     ];
 
+    // Reading ~200 assemblies' metadata is the costly part of a kernel's start: done once per process.
+    private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() => [.. DefaultReferences()]);
+
     private readonly string _baseDirectory;
     private readonly ScriptOptions _options;
     private ScriptState<object>? _state;
@@ -43,7 +46,7 @@ public sealed class CSharpScriptKernel
     {
         _baseDirectory = Path.GetFullPath(baseDirectory);
         _options = ScriptOptions.Default
-            .WithReferences(DefaultReferences())
+            .WithReferences(s_references.Value)
             .WithImports(DefaultImports.Append("Microsoft.DotNet.Interactive.Kernel"))
             .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(_baseDirectory).WithSearchPaths(_baseDirectory))
             .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(_baseDirectory).WithSearchPaths(_baseDirectory))
@@ -84,9 +87,10 @@ public sealed class CSharpScriptKernel
     /// Compiles and runs a throwaway submission so the compiler's one-time warm-up (JIT, reference
     /// loading: a second or more) is paid at kernel start, not charged to the first cell's timeout.
     /// </summary>
-    public async Task WarmUpAsync()
+    public static async Task WarmUpAsync()
     {
-        var warmUp = await CSharpScript.Create("var warm = new List<int> { 1 }.Select(i => $\"{i}\").First();", _options.WithFilePath(Path.Combine(_baseDirectory, "warm-up.csx")))
+        var kernel = new CSharpScriptKernel(Path.GetTempPath());
+        var warmUp = await CSharpScript.Create("var warm = new List<int> { 1 }.Select(i => $\"{i}\").First();", kernel._options.WithFilePath(Path.Combine(kernel._baseDirectory, "warm-up.csx")))
             .RunAsync().ConfigureAwait(false);
         _ = warmUp.ReturnValue;
     }

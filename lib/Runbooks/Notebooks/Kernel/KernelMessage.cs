@@ -5,8 +5,10 @@ namespace Runbooks.Notebooks.Kernel;
 
 /// <summary>
 /// One line of the protocol between the engine and its kernel process (JSON lines over a Unix socket).
-/// The engine sends <c>execute</c> and <c>shutdown</c>; the kernel answers with <c>ready</c>, then per cell
+/// The kernel says <c>ready</c> once warm; the engine sends <c>init</c> (the notebook's folder, answered by
+/// <c>initialized</c>), then <c>execute</c> per cell and <c>shutdown</c>. Per cell the kernel sends
 /// any number of <c>stream</c>, <c>display</c>, <c>update</c>, <c>result</c>, and one <c>complete</c>.
+/// The folder comes after the start so a kernel can be started (and warmed) before the notebook is known.
 /// </summary>
 public sealed record KernelMessage
 {
@@ -17,6 +19,9 @@ public sealed record KernelMessage
     public string? Code { get; init; }
 
     public string? Language { get; init; }
+
+    /// <summary>For <c>init</c>: the notebook's folder (working directory, base of #r and #load).</summary>
+    public string? Directory { get; init; }
 
     /// <summary>stdout or stderr, for <c>stream</c>.</summary>
     public string? Name { get; init; }
@@ -37,6 +42,8 @@ public sealed record KernelMessage
     public static class Types
     {
         public const string Ready = "ready";
+        public const string Init = "init";
+        public const string Initialized = "initialized";
         public const string Execute = "execute";
         public const string Shutdown = "shutdown";
         public const string Stream = "stream";

@@ -18,8 +18,10 @@ public static class KernelServer
 
     public static string Sentinel(int cell) => $"\u0001runbook-cell-end:{cell}\u0001";
 
-    public static async Task<int> RunAsync(string socketPath, string baseDirectory)
+    public static async Task<int> RunAsync(string socketPath)
     {
+        // The compiler's warm-up overlaps with connecting and with the engine's own start.
+        var warmUp = Task.Run(CSharpScriptKernel.WarmUpAsync);
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath)).ConfigureAwait(false);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
@@ -43,8 +45,8 @@ public static class KernelServer
             capturedErr.Flush();
         }, null, FlushInterval, FlushInterval);
 
-        var kernel = new CSharpScriptKernel(baseDirectory);
-        await kernel.WarmUpAsync().ConfigureAwait(false);
+        await warmUp.ConfigureAwait(false);
+        CSharpScriptKernel? kernel = null;
         channel.Send(new KernelMessage { Type = KernelMessage.Types.Ready });
 
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
@@ -52,8 +54,17 @@ public static class KernelServer
             var request = KernelMessage.FromJsonLine(line);
             if (request.Type == KernelMessage.Types.Shutdown)
                 break;
+            if (request.Type == KernelMessage.Types.Init)
+            {
+                var directory = Path.GetFullPath(request.Directory ?? Environment.CurrentDirectory);
+                Environment.CurrentDirectory = directory;
+                kernel = new CSharpScriptKernel(directory);
+                channel.Send(new KernelMessage { Type = KernelMessage.Types.Initialized });
+                continue;
+            }
             if (request.Type != KernelMessage.Types.Execute)
                 continue;
+            kernel ??= new CSharpScriptKernel(Environment.CurrentDirectory);
 
             sink.Cell = request.Cell;
             var stopwatch = Stopwatch.StartNew();
