@@ -1,0 +1,97 @@
+using System.Globalization;
+using Runbooks.Benchmarks;
+
+// Runbooks.Benchmarks: figures, not tests. scripts/bench.sh builds the published CLI and runs
+//   dotnet run -c Release --project bench/Runbooks.Benchmarks -- engine [--runs N]
+const string Usage = """
+    usage: Runbooks.Benchmarks engine [--runs N] [--warmups N] [--runbook PATH] [--python PATH]
+                                      [--limit SECONDS] [--poll-ms MS] [--json PATH] [--keep]
+      engine     cold wall time, per-cell overhead and peak memory of `runbook run` on generated
+                 10- and 60-cell C# notebooks, against Jupyter's nbclient on the same Python notebooks
+      --runs     measured runs per notebook (default 5); --warmups: unmeasured runs first (default 1)
+      --runbook  the CLI to measure (default: artifacts/publish/runbook/runbook, from scripts/publish.sh)
+      --python   the python with nbclient and ipykernel (default /usr/bin/python3, Debian's)
+      --limit    seconds after which a run's process tree is killed and the run failed (default 120)
+      --poll-ms  /proc polling interval for memory (default 20)
+      --json     where the figures go (default artifacts/bench/engine.json)
+      --keep     keep the generated notebooks and executed copies (their folder is printed)
+    Exit code: 0 all runs succeeded (whether or not the goals were met), 1 some run failed, 2 usage.
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine(Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+if (args[0] != "engine")
+    return Fail($"unknown benchmark '{args[0]}' (known: engine)");
+
+var root = RepositoryRoot();
+var runs = 5;
+var warmups = 1;
+var runbook = Path.Combine(root, "artifacts", "publish", "runbook", "runbook");
+var python = "/usr/bin/python3";
+var limit = 120.0;
+var pollMs = 20.0;
+var json = Path.Combine(root, "artifacts", "bench", "engine.json");
+var keep = false;
+for (var i = 1; i < args.Length; i++)
+{
+    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    try
+    {
+        switch (args[i])
+        {
+            case "--runs": runs = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--runs"); break;
+            case "--warmups": warmups = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+            case "--runbook": runbook = Path.GetFullPath(Value()); break;
+            case "--python": python = Value(); break;
+            case "--limit": limit = Positive(double.Parse(Value(), CultureInfo.InvariantCulture), "--limit"); break;
+            case "--poll-ms": pollMs = Positive(double.Parse(Value(), CultureInfo.InvariantCulture), "--poll-ms"); break;
+            case "--json": json = Path.GetFullPath(Value()); break;
+            case "--keep": keep = true; break;
+            default: return Fail($"unknown option '{args[i]}'");
+        }
+    }
+    catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+    {
+        return Fail(e.Message);
+    }
+}
+if (warmups < 0)
+    return Fail("--warmups: expected 0 or more");
+
+var options = new EngineOptions
+{
+    Runs = runs,
+    Warmups = warmups,
+    Runbook = runbook,
+    Python = python,
+    Limit = TimeSpan.FromSeconds(limit),
+    Poll = TimeSpan.FromMilliseconds(pollMs),
+    JsonPath = json,
+    Keep = keep,
+};
+return await new EngineBenchmark(options, Console.Out).RunAsync().ConfigureAwait(false);
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine($"bench: {message}");
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+static T Positive<T>(T value, string option) where T : System.Numerics.INumber<T> =>
+    value > T.Zero ? value : throw new ArgumentException($"{option}: expected a number greater than 0");
+
+// The folder with Runbooks.sln: from the current directory up, else from the benchmark's own binary up.
+static string RepositoryRoot()
+{
+    foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Runbooks.sln")))
+                return dir.FullName;
+    }
+    return Environment.CurrentDirectory;
+}

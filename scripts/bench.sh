@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# bench.sh - the engine benchmark (figures, not a test): cold wall time, per-cell overhead and peak
+# memory of `runbook run` on generated trivial C# notebooks, against Jupyter's nbclient running the
+# equivalent Python notebooks, measured in the same run. See docs/benchmarks.md.
+#   scripts/bench.sh [--runs N] [other options of: Runbooks.Benchmarks engine --help]
+# Prints a table and the goals met / not met; writes artifacts/bench/engine.json.
+# Exit code: 0 every run succeeded (goals met or not), 1 a run failed, 2 usage or set-up error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The baseline: Debian's /usr/bin/python3 with nbclient and ipykernel (not the python3 first on
+# the PATH, which may be a pyenv one without them).
+scripts/install-deps.sh bench
+if ! /usr/bin/python3 -c "from jupyter_client.kernelspec import KernelSpecManager as M; M().get_kernel_spec('python3')" 2>/dev/null; then
+  echo "bench: no 'python3' kernelspec for /usr/bin/python3; installing one (ipykernel install --sys-prefix)"
+  /usr/bin/python3 -m ipykernel install --sys-prefix
+fi
+
+# The measured CLI: the ReadyToRun build users get.
+scripts/publish.sh
+
+if [[ -n $(awk '$1 > 0.5 { print }' /proc/loadavg) ]]; then
+  echo "bench: note: load average $(cut -d' ' -f1-3 /proc/loadavg); other work on this machine inflates the wall times"
+fi
+exec dotnet run -c Release --project bench/Runbooks.Benchmarks -- engine "$@"
