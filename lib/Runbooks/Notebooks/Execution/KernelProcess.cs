@@ -50,7 +50,8 @@ public sealed class KernelProcess : IAsyncDisposable
     /// <summary>Starts a kernel and waits until it is warm; <see cref="InitializeAsync"/> then gives it its notebook's folder.</summary>
     public static async Task<KernelProcess> StartAsync(KernelLauncher launcher, CancellationToken cancellationToken = default)
     {
-        var socketDirectory = Directory.CreateTempSubdirectory("runbook-kernel-").FullName;
+        RemoveStaleSocketDirectories();
+        var socketDirectory = Directory.CreateTempSubdirectory($"{SocketDirectoryPrefix}{Environment.ProcessId}-").FullName;
         var socketPath = Path.Combine(socketDirectory, "k.sock");
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(socketPath));
@@ -82,6 +83,29 @@ public sealed class KernelProcess : IAsyncDisposable
         {
             await kernel.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private const string SocketDirectoryPrefix = "runbook-kernel-";
+
+    // An engine killed outright (SIGKILL) cannot remove its socket folder; the next one does, by owner pid.
+    private static void RemoveStaleSocketDirectories()
+    {
+        foreach (var directory in System.IO.Directory.EnumerateDirectories(Path.GetTempPath(), SocketDirectoryPrefix + "*"))
+        {
+            var owner = Path.GetFileName(directory)[SocketDirectoryPrefix.Length..].Split('-')[0];
+            if (!int.TryParse(owner, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || System.IO.Directory.Exists($"/proc/{pid}"))
+                continue;
+            try
+            {
+                System.IO.Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
         }
     }
 

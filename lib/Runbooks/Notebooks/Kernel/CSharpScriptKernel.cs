@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
@@ -58,6 +57,9 @@ public sealed class CSharpScriptKernel
 
     // Cells may use anything of the framework and of the Runbooks library, as a notebook in VS Code can
     // after `#r` of the library: reference every assembly the kernel process itself was started with.
+    // The trusted platform assemblies are managed by definition, so no check is needed. AssemblyMetadata
+    // maps each file and reads what the compiler asks for; MetadataReference.CreateFromFile would read
+    // ~180 whole files (measured: 214 → 140 MiB kernel peak, 100–150 → ~10 ms to load, docs/benchmarks.md).
     private static IEnumerable<MetadataReference> DefaultReferences()
     {
         var trusted = (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? string.Empty)
@@ -66,21 +68,7 @@ public sealed class CSharpScriptKernel
         return trusted.Concat(own)
             .Where(path => path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && File.Exists(path))
             .Distinct(StringComparer.Ordinal)
-            .Where(IsManagedAssembly)
-            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path));
-    }
-
-    private static bool IsManagedAssembly(string path)
-    {
-        try
-        {
-            AssemblyName.GetAssemblyName(path);
-            return true;
-        }
-        catch (BadImageFormatException)
-        {
-            return false;
-        }
+            .Select(path => (MetadataReference)AssemblyMetadata.CreateFromFile(path).GetReference(filePath: path));
     }
 
     /// <summary>
