@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -215,11 +214,11 @@ public sealed partial class DevcontainerTests
         if (!File.Exists("/usr/bin/dpkg-query"))
             return;
         var status = await Run("/usr/bin/dpkg-query", "-W", "-f=${Status}", package);
-        if (status.ExitCode != 0 || !status.StdOut.EndsWith(" ok installed", StringComparison.Ordinal))
+        if (status.ExitCode != 0 || !status.Stdout.EndsWith(" ok installed", StringComparison.Ordinal))
             return;
         var files = await Run("/usr/bin/dpkg-query", "-L", package);
         Assert.Equal(0, files.ExitCode);
-        var shipped = files.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var shipped = files.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         // Either the package ships bin/TOOL itself, or TOOL is an alternatives link (iptables ->
         // /etc/alternatives/iptables -> xtables-nft-multi) to a program the package ships.
@@ -267,15 +266,15 @@ public sealed partial class DevcontainerTests
     public async Task Script_SyntaxIsValid()
     {
         var r = await Run("bash", "-n", Script);
-        Assert.True(r.ExitCode == 0, $"bash -n scripts/install-deps.sh failed: {r.StdErr}");
+        Assert.True(r.ExitCode == 0, $"bash -n scripts/install-deps.sh failed: {r.Stderr}");
     }
 
     [Fact]
     public async Task Script_Help_ExitsZero()
     {
         var r = await Run(Script, "--help");
-        Assert.True(r.ExitCode == 0, $"--help exited {r.ExitCode}: {r.StdErr}");
-        Assert.Contains("usage:", r.StdOut, StringComparison.Ordinal);
+        Assert.True(r.ExitCode == 0, $"--help exited {r.ExitCode}: {r.Stderr}");
+        Assert.Contains("usage:", r.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -283,8 +282,8 @@ public sealed partial class DevcontainerTests
     {
         var r = await Run(Script, "nosuchgroup");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("'nosuchgroup'", r.StdErr, StringComparison.Ordinal);
-        Assert.Contains("usage:", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains("'nosuchgroup'", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("usage:", r.Stderr, StringComparison.Ordinal);
     }
 
     /// <summary>The parser in these tests and bash agree on what each group holds.</summary>
@@ -295,10 +294,10 @@ public sealed partial class DevcontainerTests
     public async Task Script_List_MatchesTheParsedArrays(string group, string[] arrays)
     {
         var r = await Run(Script, "--list", group);
-        Assert.True(r.ExitCode == 0, $"--list {group} exited {r.ExitCode}: {r.StdErr}");
+        Assert.True(r.ExitCode == 0, $"--list {group} exited {r.ExitCode}: {r.Stderr}");
         var parsed = InstallDepsGroups();
         var expected = arrays.SelectMany(a => parsed[a]).Distinct().ToList();
-        Assert.Equal(expected, r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(expected, r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     // ---- helpers --------------------------------------------------------------------------
@@ -458,36 +457,8 @@ public sealed partial class DevcontainerTests
     [GeneratedRegex(@"install-deps\.sh(?:\s+(?<group>[a-z]+))?")]
     private static partial Regex InstallDepsCall();
 
-    internal sealed record ProcessResult(int ExitCode, string StdOut, string StdErr);
-
-    private static async Task<ProcessResult> Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Root,
-        };
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await p.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(" ", args)} did not finish within 60 s");
-        }
-        return new ProcessResult(p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<Processes.Outcome> Run(string file, params string[] args) =>
+        Task.FromResult(Processes.RunIn(Root, null, file, args));
 }
 
 /// <summary>Finds the repository root: the folder holding Runbooks.sln, above the test binaries.</summary>
