@@ -180,9 +180,9 @@ public sealed class KernelProcess : IAsyncDisposable
     }
 
     /// <summary>Tells the kernel its notebook's folder: its working directory and the base of #r and #load.</summary>
-    public async Task InitializeAsync(string workingDirectory, CancellationToken cancellationToken = default)
+    public async Task InitializeAsync(string workingDirectory, IReadOnlyList<string> references, CancellationToken cancellationToken = default)
     {
-        await SendAsync(new KernelMessage { Type = KernelMessage.Types.Init, Directory = workingDirectory }).ConfigureAwait(false);
+        await SendAsync(new KernelMessage { Type = KernelMessage.Types.Init, Directory = workingDirectory, References = references }).ConfigureAwait(false);
         var reply = await NextMessageAsync(DateTimeOffset.UtcNow + s_startTimeout, cell: 0, cancellationToken).ConfigureAwait(false);
         if (reply.Type != KernelMessage.Types.Initialized)
             throw new KernelDiedException($"the kernel said '{reply.Type}' instead of initialized.");

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
 using Runbooks.Notebooks.Kernel;
+using Runbooks.Notebooks.Packages;
 
 namespace Runbooks.Notebooks.Execution;
 
@@ -25,6 +26,7 @@ public sealed class NotebookExecutor(ExecutionOptions options)
         string? kernelFailure = null;
         var notebookDeadline = DateTimeOffset.UtcNow + options.NotebookTimeout;
         var cells = notebook.Cells.Where(c => !c.HasTag(ErrorBannerTag)).ToList();
+        var packages = await RestorePackagesAsync(cells, cancellationToken).ConfigureAwait(false);
         var results = new List<CellResult>();
         var executionCount = 0;
         string? stopReason = null;
@@ -57,7 +59,7 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                         var starting = kernelStarting ?? KernelProcess.StartAsync(options.Launcher ?? KernelLauncher.Default(), cancellationToken);
                         kernelStarting = null;
                         kernel = await starting.ConfigureAwait(false);
-                        await kernel.InitializeAsync(workingDirectory, cancellationToken).ConfigureAwait(false);
+                        await kernel.InitializeAsync(workingDirectory, packages.Assemblies, cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is KernelDiedException or FileNotFoundException or System.ComponentModel.Win32Exception)
                     {
@@ -71,7 +73,12 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                 var decision = stopReason is null ? options.Gate?.Invoke(number, cells.Count, shown) ?? CellDecision.Run : CellDecision.Run;
                 if (decision == CellDecision.Stop)
                     stopReason = "stopped by the user";
-                if (kernelFailure is not null)
+                if (packages.Failure is not null && stopReason is null && NuGetPackage.AnyIn(cell.Source))
+                {
+                    stopReason = "its NuGet packages could not be restored";
+                    outcome = new CellOutcome(CellStatus.Failed, [new ErrorOutput("PackageRestoreFailed", options.Redact(packages.Failure), [$"cell {number}: {options.Redact(packages.Failure)}"])], null, null, $"cell {number}: {options.Redact(packages.Failure)}");
+                }
+                else if (kernelFailure is not null)
                 {
                     outcome = new CellOutcome(CellStatus.Failed, [new ErrorOutput("KernelStartFailed", kernelFailure, [$"cell {number}: {kernelFailure}"])], null, null, $"cell {number}: {kernelFailure}");
                     kernelFailure = null;
@@ -135,6 +142,25 @@ public sealed class NotebookExecutor(ExecutionOptions options)
         return new NotebookRunResult(executed, [.. results], clock.Elapsed);
     }
 
+    private sealed record RestoredPackages(ImmutableArray<string> Assemblies, string? Failure);
+
+    // Packages are restored once, before the first cell, as VS Code's kernel does at their #r line:
+    // a failure fails the first cell that asks for a package.
+    private static async Task<RestoredPackages> RestorePackagesAsync(IEnumerable<NotebookCell> cells, CancellationToken cancellationToken)
+    {
+        var wanted = NuGetPackage.FindAll(cells.Where(c => c.Kind == CellKind.Code && c.Language == KernelNames.CSharp).Select(c => c.Source));
+        if (wanted.IsEmpty)
+            return new RestoredPackages([], null);
+        try
+        {
+            return new RestoredPackages(await PackageRestorer.RestoreAsync(wanted, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (PackageRestoreException e)
+        {
+            return new RestoredPackages([], e.Message);
+        }
+    }
+
     /// <summary>Stops a kernel started ahead that no cell needed (or that failed to start).</summary>
     public static async Task DisposeUnusedAsync(Task<KernelProcess> kernelStarting)
     {
@@ -166,7 +192,7 @@ public sealed class NotebookExecutor(ExecutionOptions options)
         var limit = cellDeadline < notebookDeadline ? options.CellTimeout : deadline - DateTimeOffset.UtcNow;
         try
         {
-            var complete = await kernel.ExecuteAsync(number, cell.Source, cell.Language, deadline, limit, message => Collect(message, outputs, cells, executionCount), cancellationToken).ConfigureAwait(false);
+            var complete = await kernel.ExecuteAsync(number, NuGetPackage.CommentOut(cell.Source), cell.Language, deadline, limit, message => Collect(message, outputs, cells, executionCount), cancellationToken).ConfigureAwait(false);
             if (complete.Error is not { } error)
                 return (new CellOutcome(CellStatus.Ok, outputs, executionCount, null, null), false);
             var where = error.Line is { } line ? $"cell {number}, line {line}" : $"cell {number}";

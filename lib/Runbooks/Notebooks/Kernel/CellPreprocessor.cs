@@ -32,7 +32,7 @@ public sealed record PreparedCell(string Code, bool Timed, string? Unsupported)
             }
             else if (trimmed.StartsWith("#r", StringComparison.Ordinal) && trimmed.Contains("\"nuget:", StringComparison.OrdinalIgnoreCase))
             {
-                unsupported ??= $"line {i + 1}: NuGet references ({trimmed}) are not resolved by the headless engine; reference a built DLL with #r \"relative/path.dll\", or use what the Runbooks library already references.";
+                unsupported ??= $"line {i + 1}: NuGet reference ({trimmed}) reached the kernel unrestored; the engine restores them before the first cell (a bug if you see this).";
             }
             else if (trimmed.StartsWith("#i ", StringComparison.Ordinal))
             {

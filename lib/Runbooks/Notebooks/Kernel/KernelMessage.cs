@@ -23,6 +23,9 @@ public sealed record KernelMessage
     /// <summary>For <c>init</c>: the notebook's folder (working directory, base of #r and #load).</summary>
     public string? Directory { get; init; }
 
+    /// <summary>For <c>init</c>: assemblies to reference in every cell (the notebook's restored NuGet packages).</summary>
+    public IReadOnlyList<string>? References { get; init; }
+
     /// <summary>stdout or stderr, for <c>stream</c>.</summary>
     public string? Name { get; init; }
 

@@ -58,7 +58,7 @@ public static class KernelServer
             {
                 var directory = Path.GetFullPath(request.Directory ?? Environment.CurrentDirectory);
                 Environment.CurrentDirectory = directory;
-                kernel = new CSharpScriptKernel(directory);
+                kernel = new CSharpScriptKernel(directory, request.References ?? []);
                 channel.Send(new KernelMessage { Type = KernelMessage.Types.Initialized });
                 continue;
             }

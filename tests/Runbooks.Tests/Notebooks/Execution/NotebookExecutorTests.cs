@@ -231,14 +231,11 @@ public class NotebookExecutorTests
     }
 
     [Fact]
-    public async Task Unsupported_magic_commands_and_nuget_references_fail_with_a_clear_message()
+    public async Task Unsupported_magic_commands_fail_with_a_clear_message()
     {
         var result = await Engine.RunAsync(Engine.Cells("#!time\nvar t = 1;", "#!set --name x --value 1"), options: new ExecutionOptions { ContinueOnError = true });
         Assert.Contains("Wall time:", result.CodeCell(0).Stdout(), StringComparison.Ordinal);
         Assert.Contains("'#!set' is not supported", result.Cells[1].Error, StringComparison.Ordinal);
-
-        var nuget = await Engine.RunAsync(Engine.Cells("#r \"nuget: Newtonsoft.Json, 13.0.3\""));
-        Assert.Contains("NuGet references", nuget.Cells[0].Error, StringComparison.Ordinal);
     }
 
     [Fact]
