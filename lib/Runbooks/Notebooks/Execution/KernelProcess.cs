@@ -35,6 +35,7 @@ public sealed class KernelProcess : IAsyncDisposable
     private StreamWriter? _writer;
     private volatile int _currentCell;
     private int _disposed;
+    private Task? _stderrPump;
     private TaskCompletionSource _stdoutDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _stderrDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -112,7 +113,7 @@ public sealed class KernelProcess : IAsyncDisposable
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
         _ = PumpNativeAsync(_process.StandardOutput, StreamOutput.StandardOutput, () => _stdoutDrained);
-        _ = PumpNativeAsync(_process.StandardError, StreamOutput.StandardError, () => _stderrDrained);
+        _stderrPump = PumpNativeAsync(_process.StandardError, StreamOutput.StandardError, () => _stderrDrained);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(s_startTimeout);
@@ -121,7 +122,7 @@ public sealed class KernelProcess : IAsyncDisposable
         try
         {
             if (await Task.WhenAny(accept, exited).ConfigureAwait(false) != accept)
-                throw new KernelDiedException($"the kernel exited before it connected (exit code {ExitCodeOrUnknown()}). {StderrTail()}");
+                throw new KernelDiedException($"the kernel exited before it connected (exit code {ExitCodeOrUnknown()}). {await StderrTailAfterExitAsync().ConfigureAwait(false)}");
             _connection = await accept.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -256,7 +257,7 @@ public sealed class KernelProcess : IAsyncDisposable
         }
         await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
         throw new KernelDiedException(
-            $"the kernel process ended while {(cell > 0 ? $"cell {cell} was running" : "starting")} (exit code {ExitCodeOrUnknown()}; a cell that calls Environment.Exit or crashes the process ends the kernel). {StderrTail()}".TrimEnd());
+            $"the kernel process ended while {(cell > 0 ? $"cell {cell} was running" : "starting")} (exit code {ExitCodeOrUnknown()}; a cell that calls Environment.Exit or crashes the process ends the kernel). {await StderrTailAfterExitAsync().ConfigureAwait(false)}".TrimEnd());
     }
 
     private async Task SendAsync(KernelMessage message)
@@ -272,6 +273,14 @@ public sealed class KernelProcess : IAsyncDisposable
     }
 
     private string ExitCodeOrUnknown() => _process.HasExited ? _process.ExitCode.ToString(CultureInfo.InvariantCulture) : "unknown";
+
+    // The process can be seen to exit before its last stderr lines are read: let the reader finish first.
+    private async Task<string> StderrTailAfterExitAsync()
+    {
+        if (_stderrPump is { } pump)
+            await Task.WhenAny(pump, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+        return StderrTail();
+    }
 
     private string StderrTail()
     {
