@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
+using Runbooks.Hosts;
 
 namespace Runbooks.Notebooks.Packages;
 
@@ -62,34 +62,19 @@ public static class PackageRestorer
 
     private static async Task<(int ExitCode, string Output)> RunRestoreAsync(string folder, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "restore", "packages.csproj", "--nologo", "-v", "quiet" })
-            start.ArgumentList.Add(argument);
-        Process process;
         try
         {
-            process = Process.Start(start)!;
+            var outcome = await ChildProcess.RunAsync("dotnet", ["restore", "packages.csproj", "--nologo", "-v", "quiet"],
+                standardInput: null, s_restoreTimeout, environment: null, cancellationToken, workingDirectory: folder).ConfigureAwait(false);
+            return (outcome.ExitCode, outcome.StandardOutput + outcome.StandardError);
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (ChildProcess.TimedOutException)
+        {
+            throw new PackageRestoreException($"dotnet restore did not finish within {s_restoreTimeout.TotalMinutes} minutes (is the package source reachable?).");
+        }
+        catch (InvalidOperationException e)
         {
             throw new PackageRestoreException($"#r \"nuget:…\" needs the .NET SDK (`dotnet`) on PATH to restore packages: {e.Message}");
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(s_restoreTimeout);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new PackageRestoreException($"dotnet restore did not finish within {s_restoreTimeout.TotalMinutes} minutes (is the package source reachable?).");
-            }
-            return (process.ExitCode, await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false));
         }
     }
 
