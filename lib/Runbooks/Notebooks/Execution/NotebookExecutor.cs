@@ -76,11 +76,11 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                 if (packages.Failure is not null && stopReason is null && NuGetPackage.AnyIn(cell.Source))
                 {
                     stopReason = "its NuGet packages could not be restored";
-                    outcome = new CellOutcome(CellStatus.Failed, [new ErrorOutput("PackageRestoreFailed", options.Redact(packages.Failure), [$"cell {number}: {options.Redact(packages.Failure)}"])], null, null, $"cell {number}: {options.Redact(packages.Failure)}");
+                    outcome = Failure(number, "PackageRestoreFailed", options.Redact(packages.Failure));
                 }
                 else if (kernelFailure is not null)
                 {
-                    outcome = new CellOutcome(CellStatus.Failed, [new ErrorOutput("KernelStartFailed", kernelFailure, [$"cell {number}: {kernelFailure}"])], null, null, $"cell {number}: {kernelFailure}");
+                    outcome = Failure(number, "KernelStartFailed", kernelFailure);
                     kernelFailure = null;
                 }
                 else if (stopReason is not null)
@@ -175,6 +175,14 @@ public sealed class NotebookExecutor(ExecutionOptions options)
 
     private sealed record CellOutcome(CellStatus Status, List<CellOutput> Outputs, int? ExecutionCount, int? ErrorLine, string? Error);
 
+    /// <summary>A cell that failed for a reason of the engine's (not an exception of its own code): the reason is its last output.</summary>
+    private static CellOutcome Failure(int number, string name, string message, CellStatus status = CellStatus.Failed, List<CellOutput>? outputsSoFar = null, int? executionCount = null)
+    {
+        var outputs = outputsSoFar ?? [];
+        outputs.Add(new ErrorOutput(name, message, [$"cell {number}: {message}"]));
+        return new CellOutcome(status, outputs, executionCount, null, $"cell {number}: {message}");
+    }
+
     private CellOutcome UnsupportedKernel(NotebookCell cell)
     {
         if (options.SkipUnsupportedKernels)
@@ -203,15 +211,11 @@ public sealed class NotebookExecutor(ExecutionOptions options)
         catch (CellTimeoutException e)
         {
             var bound = deadline == notebookDeadline ? $" (the notebook's limit of {options.NotebookTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s was reached)" : string.Empty;
-            var message = e.Message + bound;
-            outputs.Add(new ErrorOutput("CellTimeout", message, [$"cell {number}: {message}"]));
-            return (new CellOutcome(CellStatus.TimedOut, outputs, executionCount, null, $"cell {number}: {message}"), true);
+            return (Failure(number, "CellTimeout", e.Message + bound, CellStatus.TimedOut, outputs, executionCount), true);
         }
         catch (KernelDiedException e)
         {
-            var message = options.Redact(e.Message);
-            outputs.Add(new ErrorOutput("KernelDied", message, [$"cell {number}: {message}"]));
-            return (new CellOutcome(CellStatus.Failed, outputs, executionCount, null, $"cell {number}: {message}"), true);
+            return (Failure(number, "KernelDied", options.Redact(e.Message), CellStatus.Failed, outputs, executionCount), true);
         }
     }
 
