@@ -20,9 +20,7 @@ internal static class DescribeCommand
         command.SetAction((result, _) => CliContext.Guard(() =>
         {
             var planner = CliContext.Planner(result);
-            var name = result.GetValue(target)!;
-            var entry = planner.Catalogue is { } c && c.TryFind(name, out var found) ? found : null;
-            var path = entry?.Path ?? Path.GetFullPath(name);
+            var (_, path, entry) = planner.Resolve(result.GetValue(target)!);
             var notebook = NotebookFile.Read(path);
             var parameters = ParameterInjector.Describe(notebook);
             if (result.GetValue(json))

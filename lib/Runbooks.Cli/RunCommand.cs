@@ -48,7 +48,7 @@ internal static class RunCommand
         async Task<int> RunAsync(ParseResult result, Task<KernelProcess> firstKernel, CancellationToken cancellationToken)
         {
             var planner = CliContext.Planner(result);
-            var requests = Requests(result, planner, result.GetValue(targets) ?? [], result.GetValue(ci), result.GetValue(profile), ParseParameters(result.GetValue(parameters) ?? []));
+            var requests = Requests(planner, result.GetValue(targets) ?? [], result.GetValue(ci), result.GetValue(profile), ParseParameters(result.GetValue(parameters) ?? []));
             var common = new RunRequest
             {
                 Target = string.Empty,
@@ -82,7 +82,7 @@ internal static class RunCommand
         }
     }
 
-    private static List<RunRequest> Requests(ParseResult result, RunPlanner planner, string[] targets, bool ci, string? profile, IReadOnlyList<KeyValuePair<string, string>> parameters)
+    private static List<RunRequest> Requests(RunPlanner planner, string[] targets, bool ci, string? profile, IReadOnlyList<KeyValuePair<string, string>> parameters)
     {
         if (ci)
         {

@@ -27,6 +27,19 @@ public class DescribeAndStepTests
     }
 
     [Fact]
+    public void Describe_resolves_names_as_run_does_with_a_suggestion_for_a_typo()
+    {
+        using var folder = new TempFolder();
+        folder.File("n.dib", Notebook);
+        folder.File("nbconfig.json", """{ "notebooks": { "repair": { "path": "n.dib" } } }""");
+
+        var outcome = Runbook.Run(folder.Path, "describe", "repiar");
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("did you mean \"repair\"?", outcome.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Step_shows_prose_and_code_and_runs_skips_or_quits_on_the_answers_given()
     {
         using var folder = new TempFolder();

@@ -248,7 +248,7 @@ public sealed class NotebookExecutor(ExecutionOptions options)
     // An updated display keeps its place, even in an earlier cell; the executed copy shows its last value.
     private static void UpdateDisplay(string? displayId, ImmutableArray<MimeData> data, List<CellOutput> outputs, List<NotebookCell> cells)
     {
-        var index = outputs.FindIndex(o => o is DisplayOutput d && d.DisplayId == displayId);
+        var index = IndexOfDisplay(outputs, displayId);
         if (index >= 0)
         {
             outputs[index] = ((DisplayOutput)outputs[index]) with { Data = data };
@@ -256,13 +256,21 @@ public sealed class NotebookExecutor(ExecutionOptions options)
         }
         for (var c = 0; c < cells.Count; c++)
         {
-            var position = cells[c].Outputs.IndexOf(cells[c].Outputs.FirstOrDefault(o => o is DisplayOutput d && d.DisplayId == displayId)!);
+            var position = IndexOfDisplay(cells[c].Outputs, displayId);
             if (position >= 0)
             {
                 cells[c] = cells[c] with { Outputs = cells[c].Outputs.SetItem(position, ((DisplayOutput)cells[c].Outputs[position]) with { Data = data }) };
                 return;
             }
         }
+    }
+
+    private static int IndexOfDisplay(IReadOnlyList<CellOutput> outputs, string? displayId)
+    {
+        for (var i = 0; i < outputs.Count; i++)
+            if (outputs[i] is DisplayOutput d && d.DisplayId == displayId)
+                return i;
+        return -1;
     }
 
     // Cell numbers count from the first cell under this banner; In [n] is what VS Code and GitHub show beside the cell.

@@ -81,7 +81,8 @@ public sealed partial class RunPlanner(RunbookCatalogue? catalogue, string worki
         }
     }
 
-    private (string Name, string Path, CatalogueNotebook? Entry) Resolve(string target)
+    /// <summary>The notebook a target names: a path, or a catalogue name (with a suggestion when it is neither).</summary>
+    public (string Name, string Path, CatalogueNotebook? Entry) Resolve(string target)
     {
         var candidate = Path.GetFullPath(target, workingDirectory);
         if (File.Exists(candidate))
