@@ -131,7 +131,16 @@ public sealed class NetworkLab
         CheckPrerequisites();
         using var _ = await LabLock.AcquireAsync(LockFile, s_lockTimeout, cancellationToken).ConfigureAwait(false);
         await DownLockedAsync(cancellationToken).ConfigureAwait(false);
-        var build = await RunScriptAsync(["up", IdentityFile], s_upTimeout, cancellationToken).ConfigureAwait(false);
+        CommandResult build;
+        try
+        {
+            build = await RunScriptAsync(["up", IdentityFile], s_upTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HostCommandTimeoutException e)
+        {
+            await DownLockedAsync(CancellationToken.None).ConfigureAwait(false);
+            throw new LabException($"building the network lab took over {s_upTimeout.TotalSeconds:0} s and was stopped ({Tail(e.PartialStandardError)}); everything it had made was removed again.", e);
+        }
         if (!build.Succeeded)
         {
             // A half-built lab would make the next command fail in confusing ways; leave nothing instead.
@@ -215,7 +224,9 @@ public sealed class NetworkLab
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(commandLine);
         var start = new ProcessStartInfo("nsenter") { UseShellExecute = false };
-        foreach (var argument in ConsoleArguments(RunningMachine(machine), commandLine))
+        // The terminal is this process's, so full-screen and line-editing programs need its type.
+        var terminal = Environment.GetEnvironmentVariable("TERM") is { Length: > 0 } term ? term : "dumb";
+        foreach (var argument in ConsoleArguments(RunningMachine(machine), commandLine, $"TERM={terminal}"))
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start) ?? throw new LabException("could not start nsenter (package util-linux).");
         try
@@ -252,7 +263,7 @@ public sealed class NetworkLab
 
     private async Task<CommandResult> RunInMachineAsync(NetworkLabMachine machine, string commandLine, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var command = HostCommand.Exec("nsenter", ConsoleArguments(machine, commandLine)).WithValidation(CommandValidation.None);
+        var command = HostCommand.Exec("nsenter", ConsoleArguments(machine, commandLine, "TERM=dumb")).WithValidation(CommandValidation.None);
         if (timeout is { } limit)
             command = command.WithTimeout(limit);
         var result = await _host.RunAsync(command, cancellationToken).ConfigureAwait(false);
@@ -261,10 +272,10 @@ public sealed class NetworkLab
 
     // Enters all of the holder's namespaces. -p matters: a daemon started from a command (wg-quick starts
     // wireguard-go) then lives in the machine's PID namespace and dies with it.
-    private static string[] ConsoleArguments(NetworkLabMachine machine, string commandLine) =>
+    private static string[] ConsoleArguments(NetworkLabMachine machine, string commandLine, string terminal) =>
     [
         "-t", machine.HolderPid.ToString(CultureInfo.InvariantCulture), "-n", "-m", "-u", "-p", "--wd=/root", "--",
-        "env", "-i", .. s_machineEnvironment, "bash", "-c", commandLine,
+        "env", "-i", .. s_machineEnvironment, terminal, "bash", "-c", commandLine,
     ];
 
     private async Task DownLockedAsync(CancellationToken cancellationToken)

@@ -70,7 +70,7 @@ is_holder() {
   [[ -r /proc/$1/cmdline ]] || return 1
   while IFS= read -r -d '' arg; do
     [[ $arg == "$MARKER_PREFIX"* ]] && return 0
-  done </proc/"$1"/cmdline 2>/dev/null
+  done 2>/dev/null </proc/"$1"/cmdline
   return 1
 }
 
@@ -106,7 +106,7 @@ is_namespace_init() {
 # will; a zombie holds nothing of the lab).
 wait_for_death() {
   local pid=$1 deadline=$((SECONDS + 5)) state parent
-  while read -r _ _ state parent _ <"/proc/$pid/stat" 2>/dev/null; do
+  while read -r _ _ state parent _ 2>/dev/null <"/proc/$pid/stat"; do
     [[ $state == Z && $parent == 1 ]] && return 0
     ((SECONDS < deadline)) || fail "process $pid did not die within 5 s of SIGKILL"
     sleep 0.01
@@ -150,7 +150,7 @@ stop_processes() {
 
 is_zombie() {
   local state
-  read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null && [[ $state == Z ]]
+  read -r _ _ state _ 2>/dev/null <"/proc/$1/stat" && [[ $state == Z ]]
 }
 
 remove_fabric() {
@@ -387,7 +387,7 @@ start_holder() {
   # The namespaces' PID 1 is unshare's child; nsenter needs that one (unshare itself stays in the
   # host's PID namespace).
   for tries in $(seq 500); do
-    read -r child _ <"/proc/$parent/task/$parent/children" 2>/dev/null || true
+    read -r child _ 2>/dev/null <"/proc/$parent/task/$parent/children" || true
     [[ -n $child ]] && break
     sleep 0.002
   done
