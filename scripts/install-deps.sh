@@ -13,7 +13,8 @@
 # tool the runbooks call is provided by a package of the `tools` group.
 set -euo pipefail
 
-# tools: what the runbooks call (ssh, wg, wireguard-go, ip, iptables, nft, ping, curl, lvm/lvs, ...)
+# tools: what the runbooks and the lab twins call (ssh, sshd, wg, wireguard-go, ip, iptables, nft, ping,
+# curl, python3, lvm/lvs, ...)
 TOOLS_PACKAGES=(
   openssh-client   # ssh, scp, ssh-keygen
   openssh-server   # sshd for the lab twin's hosts
@@ -24,6 +25,7 @@ TOOLS_PACKAGES=(
   nftables         # nft
   iputils-ping     # ping (IPv4 and IPv6)
   curl             # curl
+  python3          # /usr/bin/python3: the network lab twin's web server (http.server)
   lvm2             # lvm, lvs, vgs, pvs, lvcreate, ...
   procps           # ps, pgrep, pkill, sysctl
   psmisc           # killall, fuser, pstree

@@ -12,6 +12,7 @@ public static class RunbookCli
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(StepCommand.Create());
         root.Subcommands.Add(DescribeCommand.Create());
+        root.Subcommands.Add(LabCommand.Create());
         return root;
     }
 
