@@ -26,8 +26,13 @@ public sealed record NetworkLink(
 
 /// <summary>One address on an interface, with its prefix (<c>192.0.2.1/24</c>).</summary>
 /// <param name="Scope">global, link, host.</param>
+/// <param name="Flags">What ip -j marks true on the address: nodad, noprefixroute, dynamic, tentative, stable-privacy…</param>
 public sealed record InterfaceAddress(IPAddress Address, int PrefixLength, string Scope, ImmutableArray<string> Flags)
 {
+    /// <summary>The far end of a point-to-point address (<c>ip addr add 10.0.0.1 peer 10.0.0.2/32</c>); the prefix
+    /// then belongs to the peer, not to <see cref="Address"/>.</summary>
+    public IPAddress? Peer { get; init; }
+
     /// <summary>The subnet the address lies in, e.g. 192.0.2.0/24 for 192.0.2.1/24.</summary>
     public IPNetwork Subnet => Prefixes.Network(Address, PrefixLength);
 

@@ -16,7 +16,9 @@ namespace Runbooks.Network.Snapshot;
 /// <param name="WireGuardConfigs">wg-quick config files under /etc/wireguard (private keys replaced on the machine by their public key).</param>
 /// <param name="Firewall">iptables/ip6tables rules of both backends and the nft ruleset.</param>
 /// <param name="Sysctls">Runtime values of the network sysctls that matter here, by dotted name.</param>
-/// <param name="SysctlFiles">Sysctl settings persisted in /etc/sysctl.conf and /etc/sysctl.d/*.conf, in the order they apply.</param>
+/// <param name="SysctlFiles">Sysctl settings persisted in /etc/sysctl.d, /run/sysctl.d, /usr/local/lib/sysctl.d,
+/// /usr/lib/sysctl.d, /lib/sysctl.d (*.conf) and /etc/sysctl.conf, in the order <c>sysctl --system</c> applies them:
+/// the last setting of a name wins.</param>
 /// <param name="Listeners">Listening TCP and UDP sockets (<c>ss -lntup</c>).</param>
 /// <param name="HostsFile">/etc/hosts entries.</param>
 /// <param name="Problems">Sections that could not be captured, each naming the command and what it said.</param>
@@ -45,5 +47,13 @@ public sealed record NetworkSnapshot(
     public string? Sysctl(string name) => Sysctls.TryGetValue(name, out var value) ? value : null;
 }
 
-/// <summary>A section of the capture that failed: the command, its exit code and what it printed on stderr.</summary>
-public sealed record CaptureProblem(string Section, string Command, int ExitCode, string Message);
+/// <summary>A section of the capture that failed: the command, its exit code and what it printed on stderr; or a
+/// section whose output could not be parsed (exit code 0, the parser's message).</summary>
+/// <param name="Section">The section's name in the capture: addr, route4, wg-dump, wg-config /etc/wireguard/wg0.conf…</param>
+/// <param name="ExitCode">The command's exit code: 127 when it is not installed, 0 when its output could not be
+/// parsed, -1 when the section never ended (the capture was cut short).</param>
+public sealed record CaptureProblem(string Section, string Command, int ExitCode, string Message)
+{
+    /// <summary>Marks a section that never ended, so it has no exit code.</summary>
+    public const int NoExitCode = -1;
+}

@@ -37,11 +37,24 @@ public sealed record WireGuardConfig(
     string InterfaceName,
     WireGuardConfigInterface Interface,
     ImmutableArray<WireGuardConfigPeer> Peers,
-    ImmutableArray<string> Lines);
+    ImmutableArray<string> Lines)
+{
+    /// <summary>Every "Key = Value" line in file order, with its line number and its section's header line, so a
+    /// finding can quote the very line ("wg0.conf:7: MTU = 1500") and a fix can change it in place.</summary>
+    public ImmutableArray<WireGuardConfigSetting> Settings { get; init; } = [];
+}
+
+/// <summary>One "Key = Value" line of a config file.</summary>
+/// <param name="Line">1-based.</param>
+/// <param name="SectionLine">The line of the [Interface] or [Peer] header it belongs to.</param>
+/// <param name="Key">As written (wg-quick and wg read keys in any case).</param>
+/// <param name="Value">As written, trimmed, without a trailing comment.</param>
+public sealed record WireGuardConfigSetting(int Line, int SectionLine, string Key, string Value);
 
 /// <summary>The [Interface] section. Values are as written; <see cref="Addresses"/> keep their host part (192.0.2.1/24).</summary>
 /// <param name="PublicKey">Derived from PrivateKey on the machine (<c>wg pubkey</c>); null if the file has none or it is invalid.</param>
 /// <param name="Hooks">PreUp/PostUp/PreDown/PostDown lines, in file order, as (key, command).</param>
+/// <param name="SectionLine">The 1-based line of its "[Interface]" header; 0 when the file has none.</param>
 public sealed record WireGuardConfigInterface(
     ImmutableArray<InterfaceAddress> Addresses,
     int? ListenPort,
