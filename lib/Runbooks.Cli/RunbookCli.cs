@@ -13,6 +13,9 @@ public static class RunbookCli
         root.Subcommands.Add(StepCommand.Create());
         root.Subcommands.Add(DescribeCommand.Create());
         root.Subcommands.Add(LabCommand.Create());
+        root.Subcommands.Add(NetworkCommands.Capture());
+        root.Subcommands.Add(NetworkCommands.Diagnose());
+        root.Subcommands.Add(NetworkCommands.Fix());
         return root;
     }
 

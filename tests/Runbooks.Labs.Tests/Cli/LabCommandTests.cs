@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Runbooks.Labs.Network;
 using Runbooks.Labs.Tests.Network;
@@ -57,31 +56,5 @@ public sealed class LabCommandTests(NetworkLabFixture fixture)
         Assert.Equal(2, missingCommand.ExitCode);
     }
 
-    private static Outcome Runbook(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "runbook"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"runbook {string.Join(' ', arguments)} ran over 2 minutes");
-        }
-        return new Outcome(process.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    private sealed record Outcome(int ExitCode, string Stdout, string Stderr)
-    {
-        public string Output => Stdout + Stderr;
-    }
+    private static RunbookProgram.Outcome Runbook(params string[] arguments) => RunbookProgram.Run(arguments);
 }

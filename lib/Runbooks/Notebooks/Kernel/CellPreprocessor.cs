@@ -5,10 +5,20 @@ namespace Runbooks.Notebooks.Kernel;
 /// <summary>
 /// What a C# cell asks of the kernel beyond C#: Polyglot's <c>#!</c> magic lines and <c>#r "nuget:…"</c>.
 /// Magic lines are blanked (not removed) so compiler line numbers still match the cell.
+/// A <c>#r</c> of a library the engine itself provides (a notebook's <c>#r "../artifacts/bin/Runbooks/…/Runbooks.dll"</c>,
+/// there for VS Code) is blanked too: the engine's own copy is already referenced, and a second copy of
+/// the same assembly would make every type ambiguous.
 /// </summary>
 public sealed record PreparedCell(string Code, bool Timed, string? Unsupported)
 {
     private static readonly string[] s_kernelSelectors = ["#!csharp", "#!c#", "#!C#"];
+
+    private static readonly Lazy<HashSet<string>> s_provided = new(() =>
+        [.. (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(name => name.StartsWith("Runbooks", StringComparison.Ordinal))]);
 
     public static PreparedCell From(string source)
     {
@@ -34,6 +44,10 @@ public sealed record PreparedCell(string Code, bool Timed, string? Unsupported)
             {
                 unsupported ??= $"line {i + 1}: NuGet reference ({trimmed}) reached the kernel unrestored; the engine restores them before the first cell (a bug if you see this).";
             }
+            else if (trimmed.StartsWith("#r ", StringComparison.Ordinal) && ProvidedByEngine(trimmed))
+            {
+                line = string.Empty;
+            }
             else if (trimmed.StartsWith("#i ", StringComparison.Ordinal))
             {
                 unsupported ??= $"line {i + 1}: package sources (#i) are not supported by the headless engine.";
@@ -43,5 +57,12 @@ public sealed record PreparedCell(string Code, bool Timed, string? Unsupported)
                 code.Append('\n');
         }
         return new PreparedCell(code.ToString(), timed, unsupported);
+    }
+
+    private static bool ProvidedByEngine(string directive)
+    {
+        var start = directive.IndexOf('"');
+        var end = directive.LastIndexOf('"');
+        return start >= 0 && end > start && s_provided.Value.Contains(Path.GetFileName(directive[(start + 1)..end]));
     }
 }

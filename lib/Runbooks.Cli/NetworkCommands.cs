@@ -1,0 +1,180 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Runbooks.Catalogue;
+using Runbooks.Checks;
+using Runbooks.Hosts;
+using Runbooks.Network;
+using Runbooks.Network.Checks;
+
+namespace Runbooks.Cli;
+
+/// <summary>
+/// `runbook capture|diagnose|fix network --profile NAME`: the network runbook's library from a terminal. The
+/// machines come from a profile of the network runbook in nbconfig.json, the same values the notebook gets.
+/// Exit codes: 0 done (diagnose: no error findings), 1 diagnose found errors or a fix step failed,
+/// 2 bad input, 3 a machine could not be reached or used.
+/// </summary>
+internal static class NetworkCommands
+{
+    public const string Runbook = "network-wireguard";
+    public const int MachineUnusable = 3;
+
+    public static Command Capture() => Verb("capture", "Capture both machines' network state (one round trip each).", (session, result, json, _, ct) => CaptureAsync(session, json, ct));
+
+    public static Command Diagnose()
+    {
+        var noProbe = new Option<bool>("--no-probe") { Description = "Only read state: skip the ping and HTTP probes from the client." };
+        return Verb("diagnose", "Diagnose the tunnel from both machines' state (and probes from the client).",
+            (session, result, json, _, ct) => DiagnoseAsync(session, json, !result.GetValue(noProbe), ct), noProbe);
+    }
+
+    public static Command Fix() => Verb("fix", "Plan and apply the fixes; --check prints the plan and changes nothing.",
+        (session, result, json, check, ct) => FixAsync(session, json, check, ct), Check);
+
+    private static readonly Option<bool> Check = new("--check") { Description = "Print what would change; change nothing." };
+
+    private static Command Verb(string name, string description, Func<TunnelSession, ParseResult, bool, bool, CancellationToken, Task<int>> body, params Option[] extra)
+    {
+        var verb = new Command(name, description);
+        var network = new Command("network", $"{description} The machines come from a profile of the \"{Runbook}\" runbook in nbconfig.json.");
+        var profile = new Option<string>("--profile") { Description = $"The \"{Runbook}\" profile naming the machines (e.g. twin, fly).", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print JSON (the contract tools read) instead of text." };
+        network.Options.Add(profile);
+        network.Options.Add(json);
+        foreach (var option in extra)
+            network.Options.Add(option);
+        network.SetAction((result, cancellationToken) => CliContext.Guard(async () =>
+        {
+            var (targets, settings) = Resolve(result, result.GetValue(profile)!);
+            TunnelSession session;
+            try
+            {
+                session = await TunnelSession.ConnectAsync(targets, settings, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (HostException e)
+            {
+                await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
+                return MachineUnusable;
+            }
+            await using (session.ConfigureAwait(false))
+            {
+                try
+                {
+                    return await body(session, result, result.GetValue(json), extra.Contains(Check) && result.GetValue(Check), cancellationToken).ConfigureAwait(false);
+                }
+                catch (HostException e)
+                {
+                    await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
+                    return MachineUnusable;
+                }
+            }
+        }));
+        verb.Subcommands.Add(network);
+        return verb;
+    }
+
+    /// <summary>The targets and settings from the profile's parameters (the notebook's parameter names).</summary>
+    internal static (NetworkTargets Targets, TunnelSettings Settings) Resolve(ParseResult result, string profileName)
+    {
+        var catalogue = CliContext.LoadCatalogue(result)
+            ?? throw new KeyNotFoundException($"no nbconfig.json here or above: the machines are named by a profile of the \"{Runbook}\" runbook in it (or use --config PATH).");
+        var profile = catalogue.Find(Runbook).Profile(profileName);
+        string Text(string key, string fallback) => profile.Parameters.TryGetValue(key, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString()! : throw Wrong(key, "a string", v) : fallback;
+        int Number(string key, int fallback) => profile.Parameters.TryGetValue(key, out var v) ? v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) ? n : throw Wrong(key, "a whole number", v) : fallback;
+        ArgumentException Wrong(string key, string expected, JsonElement value) =>
+            new($"profile \"{profileName}\" of \"{Runbook}\": \"{key}\" must be {expected}, not {value.GetRawText()}");
+        try
+        {
+            var targets = NetworkTargets.Create(Text("server", ""), Text("client", ""), Text("sshUser", "root"), Number("sshPort", 22),
+                Text("identityFile", ""), Text("knownHostsFile", ""), Text("hostKeyPolicy", "strict"));
+            var defaults = new TunnelSettings();
+            return (targets, new TunnelSettings(Text("wireguardInterface", defaults.Interface), Number("servicePort", defaults.ServicePort)));
+        }
+        catch (ArgumentException e)
+        {
+            throw new KeyNotFoundException($"profile \"{profileName}\" of \"{Runbook}\" in {catalogue.SourcePath}: {e.Message}");
+        }
+    }
+
+    private static async Task<int> CaptureAsync(TunnelSession session, bool json, CancellationToken cancellationToken)
+    {
+        var state = await session.CaptureAsync(cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new { server = state.Server, client = state.Client }, NetworkJson.Options));
+            return CliContext.Succeeded;
+        }
+        foreach (var (role, s) in new[] { ("server", state.Server), ("client", state.Client) })
+        {
+            Console.WriteLine($"{role}: {s.Hostname} ({s.Host}), captured {s.CapturedAt:u}");
+            foreach (var link in s.Links)
+                Console.WriteLine($"  link {link.Name} mtu {link.Mtu} {(link.IsUp ? "up" : "down")}{(link.Kind is null ? "" : $" ({link.Kind})")}: {string.Join(", ", link.Addresses.Where(a => a.Scope != "link"))}");
+            foreach (var wg in s.WireGuard)
+                Console.WriteLine($"  wg {wg.Name} port {wg.ListenPort}: {string.Join("; ", wg.Peers.Select(p => $"peer {p.Endpoint ?? "(no endpoint)"} allowed {string.Join(",", p.AllowedIps)}"))}");
+            Console.WriteLine($"  routes {s.Routes.Length}, rules {s.Rules.Length}, firewall rules {s.Firewall.Rules.Length} (+{s.Firewall.NftRules.Length} nft), listeners {s.Listeners.Length}");
+            foreach (var problem in s.Problems)
+                Console.WriteLine($"  could not capture {problem.Section}: {problem.Message}");
+        }
+        return CliContext.Succeeded;
+    }
+
+    private static async Task<int> DiagnoseAsync(TunnelSession session, bool json, bool probe, CancellationToken cancellationToken)
+    {
+        var (_, diagnosis, _) = await session.DiagnoseAsync(probe, cancellationToken).ConfigureAwait(false);
+        if (json)
+            Console.WriteLine(JsonSerializer.Serialize(new { findings = diagnosis.Findings }, NetworkJson.Options));
+        else
+            WriteFindings(diagnosis.Findings);
+        return diagnosis.Findings.Any(f => f.Severity == Severity.Error) ? CliContext.RunbookFailed : CliContext.Succeeded;
+    }
+
+    internal static void WriteFindings(IReadOnlyCollection<Finding> findings)
+    {
+        Console.WriteLine(findings.Count == 0 ? "no findings: the tunnel is healthy" : $"{findings.Count} finding(s):");
+        foreach (var f in findings)
+        {
+            Console.WriteLine($"- {f.Severity.ToString().ToUpperInvariant(),-7} {f.Host,-6} {f.Check}: {f.Title}");
+            foreach (var line in f.Evidence)
+                Console.WriteLine($"      {line}");
+            Console.WriteLine($"    fix: {f.Fix}");
+        }
+    }
+
+    private static async Task<int> FixAsync(TunnelSession session, bool json, bool check, CancellationToken cancellationToken)
+    {
+        var outcome = await session.FixAsync(check, json ? null : Print, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                check,
+                changed = outcome.Changed,
+                failed = outcome.Steps.Count(s => s.Status == StepStatus.Failed),
+                steps = outcome.Steps.Select(s => new { s.Id, s.Host, s.Title, s.Why, s.Status, s.Commands, s.Error, durationMs = Math.Round(s.Duration.TotalMilliseconds, 1) }),
+                remaining = outcome.After.Findings,
+            }, NetworkJson.Options));
+        }
+        else
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(check ? "check mode: " : "")}{outcome.Changed} {(check ? "would change" : "changed")}, {outcome.Steps.Count(s => s.Status == StepStatus.Failed)} failed"));
+            if (!check && outcome.After.Findings.Length > 0)
+            {
+                Console.WriteLine("still found after fixing:");
+                WriteFindings(outcome.After.Findings);
+            }
+        }
+        return outcome.Succeeded ? CliContext.Succeeded : CliContext.RunbookFailed;
+
+        static void Print(StepResult step)
+        {
+            var status = step.Status switch { StepStatus.WouldChange => "would change", StepStatus.Ok => "ok", _ => step.Status.ToString().ToLowerInvariant() };
+            Console.WriteLine($"{status,-12} {step.Host,-6} {step.Title}");
+            if (step.Status == StepStatus.WouldChange)
+                foreach (var command in step.Commands)
+                    Console.WriteLine($"               $ {command}");
+            if (step.Error is { } error)
+                Console.WriteLine($"               {error}");
+        }
+    }
+}
