@@ -64,6 +64,13 @@ public sealed class Transcript
     /// A table with one row per command (host, what ran, exit code, duration), then errors in full, then
     /// each output in a collapsed block. Show it in a cell with <c>display(transcript.ToMarkdown(), "text/markdown")</c>.
     /// </summary>
+    /// <summary>Command lines longer than this are cut in the markdown table (a capture script is kilobytes); <see cref="Entries"/> keeps them whole.</summary>
+    public const int MaxCommandLineInMarkdown = 300;
+
+    private static string Shortened(string commandLine) =>
+        commandLine.Length <= MaxCommandLineInMarkdown ? commandLine
+        : $"{commandLine[..MaxCommandLineInMarkdown]}… ({commandLine.Length - MaxCommandLineInMarkdown} more characters)";
+
     public string ToMarkdown()
     {
         var entries = _entries;
@@ -74,7 +81,7 @@ public sealed class Transcript
         for (var i = 0; i < entries.Count; i++)
         {
             var entry = entries[i];
-            var command = $"<code>{TableText(entry.CommandLine)}</code>";
+            var command = $"<code>{TableText(Shortened(entry.CommandLine))}</code>";
             if (entry.Description is not null)
                 command = $"{TableText(entry.Description)}: {command}";
             if (entry.StandardInputLength > 0)

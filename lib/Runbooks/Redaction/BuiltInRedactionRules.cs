@@ -33,7 +33,8 @@ internal static partial class BuiltInRedactionRules
     // wg's config parser drops '#' comments and all whitespace, so the value is everything up to a
     // comment or the end of the line, trimmed. Quotes and ';' never occur in a key; stopping there
     // keeps a shell line such as `echo "PrivateKey = …" >> wg0.conf` readable after the key.
-    private const string WgConfigValue = @"[ \t]*=[ \t]*(?<secret>[^\s#""'`;](?:[^\r\n#""'`;]*[^\s#""'`;])?)";
+    // "(not captured…)" is what the network capture leaves in place of a key on the machine: nothing to hide.
+    private const string WgConfigValue = @"[ \t]*=[ \t]*(?!\(not captured)(?<secret>[^\s#""'`;](?:[^\r\n#""'`;]*[^\s#""'`;])?)";
 
     // A credential value on a command line, in an env listing or a config line: quoted (quotes kept
     // outside the secret; a backslash-escaped quote does not end it; a line cut off before the

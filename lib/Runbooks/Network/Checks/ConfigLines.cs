@@ -20,12 +20,17 @@ public static class ConfigLines
         }
     }
 
-    public static string Cite(WireGuardConfig config, int line) => $"{config.Path}:{line}: {config.Lines[line - 1].Trim()}";
+    public static string Cite(WireGuardConfig config, int line, string? machine = null) =>
+        $"{(machine is null ? "" : machine + ":")}{config.Path}:{line}: {config.Lines[line - 1].Trim()}";
 
     /// <summary>The lines setting <paramref name="key"/>, cited; or a line saying the section has none.</summary>
-    public static IEnumerable<string> Evidence(WireGuardConfig config, int sectionLine, string key)
+    /// <param name="machine">Prefixes each citation ("server:/etc/…"), for evidence that quotes the other machine's file.</param>
+    public static IEnumerable<string> Evidence(WireGuardConfig config, int sectionLine, string key, string? machine = null)
     {
-        var lines = KeyLines(config, sectionLine, key).Select(l => Cite(config, l.Line)).ToList();
-        return lines.Count > 0 ? lines : [$"{config.Path}:{sectionLine}: {config.Lines[sectionLine - 1].Trim()} has no {key}"];
+        var lines = KeyLines(config, sectionLine, key).Select(l => Cite(config, l.Line, machine)).ToList();
+        var where = machine is null ? config.Path : $"{machine}:{config.Path}";
+        return lines.Count > 0 ? lines
+            : sectionLine > 0 ? [$"{where}:{sectionLine}: {config.Lines[sectionLine - 1].Trim()} has no {key}"]
+            : [$"{where}: no [Interface] section, so no {key}"];
     }
 }

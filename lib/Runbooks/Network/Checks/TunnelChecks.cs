@@ -119,7 +119,7 @@ public static class TunnelChecks
         yield return Item(new Finding("tunnel-subnet-mismatch", Severity.Error, role.Name(),
             $"The client's tunnel address is not {wanted} in the server's tunnel subnet {c.Intent.Subnet}",
             "Each side only accepts packets from the other's tunnel address (AllowedIPs) and routes the subnet into the tunnel: two subnets never meet.",
-            [.. ConfigLines.Evidence(config, config.Interface.SectionLine, "Address"), .. ConfigLines.Evidence(server, server.Interface.SectionLine, "Address")],
+            [.. ConfigLines.Evidence(config, config.Interface.SectionLine, "Address", "client"), .. ConfigLines.Evidence(server, server.Interface.SectionLine, "Address", "server")],
             $"Set the client's Address = {wanted}"),
             new SetConfigValue(role, null, "Address", wanted.ToString()), new RestartTunnel(role));
     }

@@ -70,7 +70,7 @@ public static class NetworkFixPlanner
         var r = d.Rule;
         bool Present(TunnelState s) => s.Of(d.Role).Firewall.NftRules.Any(x => x.Family == r.Family && x.Table == r.Table && x.Chain == r.Chain && x.Handle == r.Handle);
         return new(Id(d.Role, $"delete-nft-{r.Table}-{r.Chain}-{r.Handle}"), d.Role.Name(), $"Delete nft rule `{r.Text}`", why,
-            Present, [HostCommand.Exec("nft", "delete", "rule", r.Family, r.Table, r.Chain, "handle", r.Handle.ToString(CultureInfo.InvariantCulture))],
+            Present, [HostCommand.Exec("nft", "delete", "rule", r.Family, r.Table, r.Chain, "handle", r.Handle.ToString(CultureInfo.InvariantCulture)).WithDescription($"nft delete rule {r.Family} {r.Table} {r.Chain} handle {r.Handle}")],
             s => !Present(s), "nft no longer lists the rule");
     }
 
@@ -93,12 +93,12 @@ public static class NetworkFixPlanner
         bool Holds(TunnelState s) =>
             s.Of(set.Role).Sysctl(set.Name) == set.Value
             && s.Of(set.Role).SysctlFiles.LastOrDefault(f => f.Name == set.Name)?.Value == set.Value;
-        var commands = new List<HostCommand> { HostCommand.Exec("sysctl", "-w", $"{set.Name}={set.Value}") };
+        var commands = new List<HostCommand> { HostCommand.Exec("sysctl", "-w", $"{set.Name}={set.Value}").WithDescription($"sysctl -w {set.Name}={set.Value}") };
         // Change a wrong value where it is written (a file later in sysctl's order would beat a new one); write
         // a file of our own only when no file sets it.
         var written = snapshot.SysctlFiles.Where(f => f.Name == set.Name).ToList();
         foreach (var wrong in written.Where(f => f.Value != set.Value))
-            commands.Add(HostCommand.Exec("sed", "-i", $"{wrong.Line}s/.*/{set.Name} = {set.Value}/", wrong.Path));
+            commands.Add(HostCommand.Exec("sed", "-i", $"{wrong.Line}s/.*/{set.Name} = {set.Value}/", wrong.Path).WithDescription($"sed -i '{wrong.Line}s/.*/{set.Name} = {set.Value}/' {wrong.Path}"));
         if (written.Count == 0)
             commands.Add(HostCommand.Shell($"mkdir -p /etc/sysctl.d && printf '%s = %s\\n' {ShellQuote.Quote(set.Name)} {ShellQuote.Quote(set.Value)} >> {SysctlFile}")
                 .WithDescription($"echo '{set.Name} = {set.Value}' >> {SysctlFile}"));
@@ -120,7 +120,7 @@ public static class NetworkFixPlanner
             arguments.AddRange(["dev", r.Device]);
         arguments.AddRange(["table", r.Table]);
         return new(Id(d.Role, $"delete-route-{r.Destination}-{r.Device}".Replace('/', '_')), d.Role.Name(), $"Delete the route `{r.Text}`", why,
-            Present, [HostCommand.Exec("ip", arguments)], s => !Present(s), "ip route no longer lists it");
+            Present, [HostCommand.Exec("ip", arguments).WithDescription("ip " + string.Join(' ', arguments))], s => !Present(s), "ip route no longer lists it");
     }
 
     private static FixStep<TunnelState> ConfigRewrite(TunnelRole role, WireGuardConfig config, IReadOnlyList<(SetConfigValue Set, Finding Finding)> sets, TunnelSettings settings)
