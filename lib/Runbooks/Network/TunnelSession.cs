@@ -77,7 +77,8 @@ public sealed class TunnelSession : IAsyncDisposable
 
     private static async Task RequireToolsAsync(IHost host, string role, CancellationToken cancellationToken)
     {
-        var check = string.Join("; ", s_tools.Select(t => $"command -v {t} >/dev/null 2>&1 || echo {t}"));
+        // bash's `command -v` also names a file it cannot execute; only an executable regular file counts.
+        var check = string.Join("; ", s_tools.Select(t => $"p=$(command -v {t} 2>/dev/null); [ -f \"$p\" ] && [ -x \"$p\" ] || echo {t}"));
         var result = await host.RunAsync(HostCommand.Shell($"PATH=\"$PATH:/usr/sbin:/sbin\"; {check}")
             .WithDescription("check the tools the runbook needs")
             .WithRemoteTimeout(TimeSpan.FromSeconds(10)), cancellationToken).ConfigureAwait(false);

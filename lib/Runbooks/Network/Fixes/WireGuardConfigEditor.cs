@@ -69,8 +69,8 @@ public static class WireGuardConfigEditor
         while (a < n || b < m)
         {
             if (a < n && b < m && before[a] == after[b]) { text.Append("  ").Append(before[a]).Append('\n'); a++; b++; }
-            else if (b < m && (a == n || lcs[a, b + 1] >= lcs[a + 1, b])) { text.Append("+ ").Append(after[b]).Append('\n'); b++; }
-            else { text.Append("- ").Append(before[a]).Append('\n'); a++; }
+            else if (a < n && (b == m || lcs[a + 1, b] >= lcs[a, b + 1])) { text.Append("- ").Append(before[a]).Append('\n'); a++; }
+            else { text.Append("+ ").Append(after[b]).Append('\n'); b++; }
         }
         return text.ToString();
     }

@@ -142,11 +142,25 @@ public static class NetworkCapture
     /// it only has to be POSIX sh (dash, bash, busybox ash), never zsh or fish.</summary>
     internal static string CommandLine(string token) => "exec /bin/sh -c " + ShellQuote.Quote(Script(token));
 
-    internal static string Script(string token)
+    /// <summary>
+    /// The same capture split into one command per section, each a whole script of its own: what capturing costs
+    /// without batching, one connection per command (the benchmark's baseline). Their outputs, concatenated, are
+    /// not one capture: use <see cref="Command"/> for that.
+    /// </summary>
+    public static IReadOnlyList<HostCommand> CommandsPerSection() =>
+        [.. s_sections.Select(section => HostCommand.Shell("exec /bin/sh -c " + ShellQuote.Quote(Script(NewToken(), [section])))
+            .WithRemoteTimeout(RemoteTimeout)
+            .WithTimeout(LocalTimeout)
+            .WithValidation(CommandValidation.None)
+            .WithDescription($"network capture, section {section.Name}"))];
+
+    internal static string Script(string token) => Script(token, s_sections);
+
+    private static string Script(string token, IEnumerable<Section> sections)
     {
         var script = new StringBuilder(ScriptPrelude.Replace("@TOKEN@", token, StringComparison.Ordinal)
             .Replace("@KEY@", string.Concat(Enumerable.Repeat("[A-Za-z0-9+/]", 42)) + "[AEIMQUYcgkosw048]=", StringComparison.Ordinal));
-        foreach (var section in s_sections)
+        foreach (var section in sections)
         {
             script.Append("rb ").Append(section.Name).Append(' ').Append(section.Tool.Length == 0 ? "''" : section.Tool)
                 .Append(' ').Append(section.Shell).Append('\n');

@@ -36,7 +36,7 @@ public class WireGuardConfigEditorTests
     {
         var after = WireGuardConfigEditor.Apply(s_config, [new ConfigEdit(0, "Endpoint", "[fdaa:0:1:a7b::2]:51820")]);
 
-        Assert.Equal(["[Peer]", "PublicKey = BBB=", "AllowedIPs = 203.0.113.1/32", "Endpoint = [fdaa:0:1:a7b::2]:51820", ""], after.Skip(8));
+        Assert.Equal(["[Peer]", "PublicKey = BBB=", "AllowedIPs = 203.0.113.1/32", "Endpoint = [fdaa:0:1:a7b::2]:51820", ""], after.Skip(8).ToArray());
     }
 
     [Fact]
@@ -44,8 +44,8 @@ public class WireGuardConfigEditorTests
     {
         var after = WireGuardConfigEditor.Apply(s_config, [new ConfigEdit(null, "MTU", "1340"), new ConfigEdit(0, "AllowedIPs", "192.0.2.1/32")]);
 
-        Assert.Equal(["1340"], WireGuardConfigEditor.Values(after, null, "mtu"));
-        Assert.Equal(["192.0.2.1/32"], WireGuardConfigEditor.Values(after, 0, "AllowedIPs"));
+        Assert.Equal(["1340"], WireGuardConfigEditor.Values(after, null, "mtu").ToArray());
+        Assert.Equal(["192.0.2.1/32"], WireGuardConfigEditor.Values(after, 0, "AllowedIPs").ToArray());
         Assert.Empty(WireGuardConfigEditor.Values(after, 0, "MTU"));
     }
 
@@ -63,7 +63,7 @@ public class WireGuardConfigEditorTests
         ConfigEdit[] edits = [new(null, "Address", "192.0.2.2/24"), new(0, "Endpoint", "[fdaa::2]:51820"), new(null, "MTU", "1340")];
         var once = WireGuardConfigEditor.Apply(s_config, edits);
 
-        Assert.Equal(once, WireGuardConfigEditor.Apply(once, edits));
+        Assert.Equal(once.ToArray(), WireGuardConfigEditor.Apply(once, edits).ToArray());
     }
 
     [Fact]
