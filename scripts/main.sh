@@ -8,4 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh tools
 scripts/publish.sh
-exec artifacts/publish/runbook/runbook run --ci --junit artifacts/notebooks/junit.xml "$@"
+# The network runbook builds its twin itself (profile "twin"); take it down afterwards so nothing of it
+# outlives the job. KEEP_LABS=1 leaves it up for a look (runbook lab exec network client -- …).
+runbook=artifacts/publish/runbook/runbook
+status=0
+"$runbook" run --ci --junit artifacts/notebooks/junit.xml "$@" || status=$?
+if [ "${KEEP_LABS:-0}" != 1 ]; then
+  "$runbook" lab down network || status=1
+fi
+exit "$status"

@@ -20,7 +20,12 @@ internal static class NetworkCommands
     public const string Runbook = "network-wireguard";
     public const int MachineUnusable = 3;
 
-    public static Command Capture() => Verb("capture", "Capture both machines' network state (one round trip each).", (session, result, json, _, ct) => CaptureAsync(session, json, ct));
+    public static Command Capture()
+    {
+        var raw = new Option<string?>("--raw") { Description = "Also save each machine's raw capture output as DIR/server.txt and DIR/client.txt (parser fixtures; no private keys in them)." };
+        return Verb("capture", "Capture both machines' network state (one round trip each).",
+            (session, result, json, _, ct) => CaptureAsync(session, json, result.GetValue(raw), ct), raw);
+    }
 
     public static Command Diagnose()
     {
@@ -97,8 +102,17 @@ internal static class NetworkCommands
         }
     }
 
-    private static async Task<int> CaptureAsync(TunnelSession session, bool json, CancellationToken cancellationToken)
+    private static async Task<int> CaptureAsync(TunnelSession session, bool json, string? raw, CancellationToken cancellationToken)
     {
+        if (raw is not null)
+        {
+            Directory.CreateDirectory(raw);
+            foreach (var (name, host) in new[] { ("server", session.Server), ("client", session.Client) })
+            {
+                var output = await host.RunAsync(Runbooks.Network.Snapshot.NetworkCapture.Command(), cancellationToken).ConfigureAwait(false);
+                await File.WriteAllTextAsync(Path.Combine(raw, $"{name}.txt"), output.StandardOutput, cancellationToken).ConfigureAwait(false);
+            }
+        }
         var state = await session.CaptureAsync(cancellationToken).ConfigureAwait(false);
         if (json)
         {
