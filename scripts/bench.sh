@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# bench.sh - the engine benchmark (figures, not a test): cold wall time, per-cell overhead and peak
+# bench.sh - the benchmarks (figures, not tests). `scripts/bench.sh network [--runs N]`: the network
+# runbook on its real twin (snapshot per host vs one ssh per command; the whole repair). Otherwise
+# the engine benchmark (figures, not a test): cold wall time, per-cell overhead and peak
 # memory of `runbook run` on generated trivial C# notebooks, against Jupyter's nbclient running the
 # equivalent Python notebooks, measured in the same run. See docs/benchmarks.md.
 #   scripts/bench.sh [--runs N] [other options of: Runbooks.Benchmarks engine --help]
@@ -7,6 +9,13 @@
 # Exit code: 0 every run succeeded (goals met or not), 1 a run failed, 2 usage or set-up error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [[ ${1:-} == network ]]; then
+  shift
+  scripts/install-deps.sh tools
+  exec dotnet run -c Release --project bench/Runbooks.Benchmarks -- network "$@"
+fi
+[[ ${1:-} == engine ]] && shift
 
 # The baseline: Debian's /usr/bin/python3 with nbclient and ipykernel (not the python3 first on
 # the PATH, which may be a pyenv one without them).

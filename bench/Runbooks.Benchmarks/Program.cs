@@ -4,7 +4,8 @@ using Runbooks.Benchmarks;
 // Runbooks.Benchmarks: figures, not tests. scripts/bench.sh builds the published CLI and runs
 //   dotnet run -c Release --project bench/Runbooks.Benchmarks -- engine [--runs N]
 const string Usage = """
-    usage: Runbooks.Benchmarks engine [--runs N] [--warmups N] [--runbook PATH] [--python PATH]
+    usage: Runbooks.Benchmarks network [--runs N] [--snapshots N] [--json PATH]
+           Runbooks.Benchmarks engine [--runs N] [--warmups N] [--runbook PATH] [--python PATH]
                                       [--limit SECONDS] [--poll-ms MS] [--json PATH] [--keep]
       engine     cold wall time, per-cell overhead and peak memory of `runbook run` on generated
                  10- and 60-cell C# notebooks, against Jupyter's nbclient on the same Python notebooks
@@ -15,6 +16,10 @@ const string Usage = """
       --poll-ms  /proc polling interval for memory (default 20)
       --json     where the figures go (default artifacts/bench/engine.json)
       --keep     keep the generated notebooks and executed copies (their folder is printed)
+      network    on the real network twin (root): snapshot time per host in one multiplexed round trip
+                 (--snapshots, default 20) against the same capture one fresh ssh per command; lab
+                 up/down; and the full repair (up, connect, diagnose, fix, test-connection.sh), --runs
+                 times (default 3); figures to artifacts/bench/network.json
     Exit code: 0 all runs succeeded (whether or not the goals were met), 1 some run failed, 2 usage.
     """;
 
@@ -23,10 +28,35 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine(Usage);
     return args.Length == 0 ? 2 : 0;
 }
-if (args[0] != "engine")
-    return Fail($"unknown benchmark '{args[0]}' (known: engine)");
-
 var root = RepositoryRoot();
+if (args[0] == "network")
+{
+    var networkRuns = 3;
+    var snapshots = 20;
+    var networkJson = Path.Combine(root, "artifacts", "bench", "network.json");
+    for (var i = 1; i < args.Length; i++)
+    {
+        string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+        try
+        {
+            switch (args[i])
+            {
+                case "--runs": networkRuns = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--runs"); break;
+                case "--snapshots": snapshots = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--snapshots"); break;
+                case "--json": networkJson = Path.GetFullPath(Value()); break;
+                default: return Fail($"unknown option '{args[i]}'");
+            }
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            return Fail(e.Message);
+        }
+    }
+    return await new NetworkBenchmark(networkRuns, snapshots, networkJson, Console.Out).RunAsync().ConfigureAwait(false);
+}
+if (args[0] != "engine")
+    return Fail($"unknown benchmark '{args[0]}' (known: engine, network)");
+
 var runs = 5;
 var warmups = 1;
 var runbook = Path.Combine(root, "artifacts", "publish", "runbook", "runbook");

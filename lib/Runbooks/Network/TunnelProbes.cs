@@ -47,10 +47,15 @@ public static class TunnelProbes
             ("http-over-tunnel", $"curl -sS --connect-timeout 1 -m 3 {Url(tunnel)}"),
             ("http-over-6pn", $"curl -sS --connect-timeout 1 -m 3 -o /dev/null -w 'HTTP %{{http_code}}\\n' {Url(underlay)}"),
         };
-        // One round trip: each probe's output, then a marker line with its exit code.
-        var script = new StringBuilder();
-        foreach (var (name, command) in probes)
-            script.Append(CultureInfo.InvariantCulture, $"{command} 2>&1; echo \"@@probe {name} $?\"\n");
+        // One round trip, the probes at once (a failing one waits out its timeout): each probe's output, then a
+        // marker line with its exit code, printed in order once all have ended.
+        var script = new StringBuilder("d=$(mktemp -d) || exit 1\n");
+        for (var i = 0; i < probes.Length; i++)
+            script.Append(CultureInfo.InvariantCulture, $"({probes[i].Command} >\"$d/{i}\" 2>&1; printf '\\n@@probe %s %s\\n' {probes[i].Name} $? >>\"$d/{i}\") &\n");
+        script.Append("wait\ncat");
+        for (var i = 0; i < probes.Length; i++)
+            script.Append(CultureInfo.InvariantCulture, $" \"$d/{i}\"");
+        script.Append("\nrm -rf \"$d\"\n");
         var result = await client.RunAsync(HostCommand.Shell(script.ToString())
             .WithValidation(CommandValidation.None)
             .WithRemoteTimeout(TimeSpan.FromSeconds(20))
