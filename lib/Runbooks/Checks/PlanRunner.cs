@@ -12,11 +12,14 @@ namespace Runbooks.Checks;
 public static class PlanRunner
 {
     /// <param name="hosts">Each step's <see cref="FixStep{TState}.Host"/> names one of these.</param>
+    /// <param name="state">The state the plan was made from, freshly captured: the first precondition reads it.</param>
     /// <param name="capture">Captures the state the preconditions and verifications read.</param>
     /// <param name="progress">Told of each step as it ends, for live output.</param>
-    public static async Task<FixReport> RunAsync<TState>(
+    /// <returns>The report, and the state as last captured (after the last change).</returns>
+    public static async Task<(FixReport Report, TState State)> RunAsync<TState>(
         IReadOnlyList<FixStep<TState>> steps,
         IReadOnlyDictionary<string, IHost> hosts,
+        TState state,
         Func<CancellationToken, Task<TState>> capture,
         bool checkMode,
         Action<StepResult>? progress = null,
@@ -27,7 +30,6 @@ public static class PlanRunner
                 throw new ArgumentException($"step {step.Id} runs on \"{step.Host}\", which is not one of the hosts given ({string.Join(", ", hosts.Keys)})", nameof(steps));
 
         var results = ImmutableArray.CreateBuilder<StepResult>(steps.Count);
-        var state = await capture(cancellationToken).ConfigureAwait(false);
         var failed = false;
         foreach (var step in steps)
         {
@@ -56,7 +58,7 @@ public static class PlanRunner
             results.Add(result);
             progress?.Invoke(result);
         }
-        return new FixReport(checkMode, results.ToImmutable());
+        return (new FixReport(checkMode, results.ToImmutable()), state);
     }
 
     private static async Task<StepResult> ApplyAsync<TState>(FixStep<TState> step, IHost host, Func<StepStatus, string?, StepResult> result, CancellationToken cancellationToken)

@@ -142,14 +142,13 @@ public sealed class TunnelSession : IAsyncDisposable
             var plan = NetworkFixPlanner.Plan(diagnosis, state, Settings);
             if (plan.IsEmpty)
                 break;
-            var report = await PlanRunner.RunAsync(plan, hosts, CaptureAsync, checkMode, progress, cancellationToken).ConfigureAwait(false);
+            (var report, state) = await PlanRunner.RunAsync(plan, hosts, state, CaptureAsync, checkMode, progress, cancellationToken).ConfigureAwait(false);
             rounds.Add(report);
+            diagnosis = TunnelChecks.Run(state, Settings);
             if (checkMode || !report.Succeeded || report.Changed == 0)
                 break;
-            state = await CaptureAsync(cancellationToken).ConfigureAwait(false);
-            diagnosis = TunnelChecks.Run(state, Settings);
         }
-        return new NetworkFixOutcome(rounds.ToImmutable(), before, checkMode ? before : diagnosis);
+        return new NetworkFixOutcome(rounds.ToImmutable(), before, diagnosis);
     }
 
     /// <summary>Runs the challenge's own test on the client (validation off: its exit code is the verdict).</summary>
