@@ -33,8 +33,10 @@ public static class LvmReportParser
             segments is not null && segments.TryGetValue(row.Required("pv_name").String(), out var mine) ? mine : []))];
 
     /// <summary>Segments per PV from <c>pvs --segments -o pv_name,pvseg_start,pvseg_size,lv_name,seg_start_pe</c>.</summary>
+    /// <remarks>A PV in no VG has no extents; LVM still prints a row for it, of size 0, which is left out.</remarks>
     public static ImmutableDictionary<string, ImmutableArray<PhysicalSegment>> ParsePhysicalSegments(string json) =>
         Rows(json, "pvseg", PvSegmentsFormat)
+            .Where(row => Bytes(row, "pvseg_size") > 0)
             .Select(row =>
             {
                 var lv = NoneIfEmpty(row.Required("lv_name").String());

@@ -85,15 +85,29 @@ internal sealed class SectionedCapture
         rb_tab=$(printf '\t')
         printf 'runbooks-@KIND@-capture 1 %s\n' "$T"
 
-        # rb NAME TOOL COMMAND...: stdout straight through, stderr kept and printed after it, then the exit code.
+        # rb_which TOOL: its path in PATH. Not "command -v": a busybox built with standalone applets (busybox-static)
+        # runs its own, smaller losetup, df or ps for a bare name, whatever PATH says.
+        rb_which() {
+          rb_ifs=$IFS
+          IFS=:
+          for rb_d in $PATH; do
+            if [ -f "$rb_d/$1" ] && [ -x "$rb_d/$1" ]; then IFS=$rb_ifs; printf '%s\n' "$rb_d/$1"; return 0; fi
+          done
+          IFS=$rb_ifs
+          return 1
+        }
+
+        # rb NAME TOOL COMMAND...: stdout straight through, stderr kept and printed after it, then the exit code. A
+        # COMMAND starting with TOOL runs TOOL by its path; a helper function finds that path in $rb_bin.
         rb() {
-          rb_name=$1 rb_tool=$2
+          rb_name=$1 rb_tool=$2 rb_bin=
           shift 2
           printf '%s begin %s\n' "$T" "$rb_name"
-          if [ -n "$rb_tool" ] && ! command -v "$rb_tool" >/dev/null 2>&1; then
+          if [ -n "$rb_tool" ] && ! rb_bin=$(rb_which "$rb_tool"); then
             rb_err="$rb_tool: command not found"
             rb_rc=127
           else
+            if [ -n "$rb_bin" ] && [ "$1" = "$rb_tool" ]; then shift; set -- "$rb_bin" "$@"; fi
             { rb_err=$("$@" 2>&1 1>&3 3>&-); rb_rc=$?; } 3>&1 </dev/null
           fi
           printf '\n%s stderr %s\n%s\n%s end %s %s\n' "$T" "$rb_name" "$rb_err" "$T" "$rb_rc" "$rb_name"

@@ -64,10 +64,10 @@ public static class StorageCapture
         # The files behind loop devices (not those already deleted: their path may name another file now) and the
         # usual /media/*.img disk images: apparent size, blocks, block size, path.
         rb_images() {
-          { command -v losetup >/dev/null 2>&1 && losetup -n -O BACK-FILE
+          { rb_l=$(rb_which losetup) && "$rb_l" -n -O BACK-FILE
             for rb_f in /media/*.img; do [ -e "$rb_f" ] && printf '%s\n' "$rb_f"; done
           } | grep -v ' (deleted)$' | sort -u | while IFS= read -r rb_f; do
-            [ -f "$rb_f" ] && stat -c '%s %b %B %n' -- "$rb_f"
+            [ -f "$rb_f" ] && "$rb_bin" -c '%s %b %B %n' -- "$rb_f"
           done
           return 0
         }
@@ -81,7 +81,7 @@ public static class StorageCapture
               *' -> '*' (deleted)')
                 rb_fd=${rb_l%% -> *}; rb_fd=${rb_fd##* }
                 rb_path=${rb_l#* -> }; rb_path=${rb_path% (deleted)}
-                rb_s=$(stat -L -c "%s$rb_tab%b$rb_tab%B" "/proc/$rb_p/fd/$rb_fd" 2>/dev/null) || continue
+                rb_s=$("$rb_bin" -L -c "%s$rb_tab%b$rb_tab%B" "/proc/$rb_p/fd/$rb_fd" 2>/dev/null) || continue
                 rb_c=; IFS= read -r rb_c <"/proc/$rb_p/comm" 2>/dev/null
                 printf '%s\t%s\t%s\t%s\t%s\n' "$rb_p" "$rb_fd" "$rb_s" "$rb_c" "$rb_path" ;;
             esac
@@ -92,13 +92,13 @@ public static class StorageCapture
         # The capture's own shells would be most of the list (each shows the whole script as its arguments); every one
         # of them holds the token, and nothing else does.
         rb_ps() {
-          rb_o=$(ps -e -ww -o pid=,ppid=,etimes=,stat=,args=) || return
+          rb_o=$("$rb_bin" -e -ww -o pid=,ppid=,etimes=,stat=,args=) || return
           printf '%s\n' "$rb_o" | grep -v -F "$T"
           return 0
         }
 
         rb_dmesg() {
-          rb_k=$(dmesg) || return
+          rb_k=$("$rb_bin") || return
           printf '%s\n' "$rb_k" | grep -E -i 'ext4|xfs|loop[0-9]|dm-[0-9]|device-mapper|remount|i/o error|read-only|lvm' | tail -n 200
           return 0
         }
@@ -163,9 +163,9 @@ public static class StorageCapture
         var sections = new CaptureSections(s_capture, raw, done);
         var hostname = sections.Fixed("hostname")?.Trim() ?? "";
         var uptime = sections.Parse<TimeSpan?>("uptime", t => DmesgParser.ParseUptime(t), null);
-        // Segments first: each PV carries its own.
+        var physical = sections.Parse("pvs", t => LvmReportParser.ParsePhysicalVolumes(t), []);
         var segments = sections.Parse("pvsegs", LvmReportParser.ParsePhysicalSegments, ImmutableDictionary<string, ImmutableArray<PhysicalSegment>>.Empty);
-        var physical = sections.Parse("pvs", t => LvmReportParser.ParsePhysicalVolumes(t, segments), []);
+        physical = [.. physical.Select(pv => segments.TryGetValue(pv.Name, out var mine) ? pv with { Segments = mine } : pv)];
         var groups = sections.Parse("vgs", LvmReportParser.ParseVolumeGroups, []);
         var logical = sections.Parse("lvs", LvmReportParser.ParseLogicalVolumes, []);
         var loops = sections.Parse("losetup", LosetupParser.Parse, []);
