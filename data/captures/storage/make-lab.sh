@@ -108,6 +108,10 @@ fixtures() {
   vgs "${lvm_opts[@]}" -o vg_name,vg_attr,vg_size,vg_free,vg_extent_size,vg_extent_count,vg_free_count,pv_count,lv_count,vg_uuid >"$dir/vgs.json"
   lvs "${lvm_opts[@]}" -a --segments -o lv_name,vg_name,lv_attr,lv_size,segtype,seg_start_pe,seg_size_pe,seg_pe_ranges >"$dir/lvs-segments.json"
   pvs "${lvm_opts[@]}" >"$dir/pvs-default-columns.json"
+  lvm fullreport "${lvm_opts[@]}" --configreport vg -o vg_name,vg_attr,vg_size,vg_free,vg_extent_size,vg_extent_count,vg_free_count,pv_count,lv_count \
+    --configreport pv -o pv_name,vg_name,pv_attr,pv_size,pv_free,dev_size,pe_start,pv_pe_count,pv_pe_alloc_count \
+    --configreport lv -o lv_name,vg_name,lv_attr,lv_size --configreport pvseg -o pv_name,pvseg_start,pvseg_size,lv_name,seg_start_pe \
+    --configreport seg -o lv_name,segtype,seg_start_pe,seg_size_pe,seg_pe_ranges >"$dir/lvm-fullreport.json" 2>/dev/null
   losetup -J -O NAME,BACK-FILE,SIZELIMIT,OFFSET,AUTOCLEAR,RO >"$dir/losetup.json"
   local loops; loops=$(cat "$STATE"/loop0 "$STATE"/loop1 "$STATE"/loop2 "$STATE"/loop-gone "$STATE"/loop-spare | tr '\n' ' ')
   # shellcheck disable=SC2086

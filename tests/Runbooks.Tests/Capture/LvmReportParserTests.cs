@@ -70,6 +70,26 @@ public sealed class LvmReportParserTests
     }
 
     [Fact]
+    public void FullReport_GivesWhatTheFourReportsGive()
+    {
+        var full = LvmReportParser.ParseFullReport(StorageFixtures.Read("lvm-fullreport.json"));
+        var segments = LvmReportParser.ParsePhysicalSegments(StorageFixtures.Read("pvs-segments.json"));
+        var pvs = LvmReportParser.ParsePhysicalVolumes(StorageFixtures.Read("pvs.json"), segments);
+        var vg = Assert.Single(LvmReportParser.ParseVolumeGroups(StorageFixtures.Read("vgs.json")));
+        var lv = Assert.Single(LvmReportParser.ParseLogicalVolumes(StorageFixtures.Read("lvs-segments.json")));
+
+        // The PV in no VG comes last, in a report object of its own.
+        Assert.Equal(pvs.Select(Flat), full.PhysicalVolumes.OrderBy(p => p.Name).Select(Flat));
+        Assert.Equal("/dev/loop3", full.PhysicalVolumes[^1].Name);
+        Assert.Equal(vg, Assert.Single(full.VolumeGroups));
+        var fullLv = Assert.Single(full.LogicalVolumes);
+        Assert.Equal((lv.Name, lv.VolumeGroup, lv.Attr, lv.Size), (fullLv.Name, fullLv.VolumeGroup, fullLv.Attr, fullLv.Size));
+        Assert.Equal(lv.Segments.Select(s => (s.Type, s.Start, s.Length, string.Join(' ', s.Ranges))), fullLv.Segments.Select(s => (s.Type, s.Start, s.Length, string.Join(' ', s.Ranges))));
+    }
+
+    private static string Flat(Runbooks.Storage.Snapshot.PhysicalVolume pv) => $"{pv with { Segments = [] }} {string.Join(' ', pv.Segments)}";
+
+    [Fact]
     public void EmptyOutput_IsNoVolumes()
     {
         Assert.Empty(LvmReportParser.ParsePhysicalVolumes(""));

@@ -11,8 +11,8 @@ namespace Runbooks.Storage.Snapshot;
 /// "TOKEN begin NAME" / "TOKEN stderr NAME" / "TOKEN end CODE NAME", sections run at once and printed in order).
 /// </summary>
 /// <remarks>
-/// <para>LVM reports are JSON with <c>--units b --nosuffix</c>, so every size is exact bytes. A machine without LVM
-/// or without any PV gives empty lists; without lvm2 installed, the four LVM sections are problems (exit 127).</para>
+/// <para>LVM is one <c>lvm fullreport</c> in JSON with <c>--units b --nosuffix</c>, so every size is exact bytes. A
+/// machine without any PV gives empty lists; without lvm2 installed, the lvm section is a problem (exit 127).</para>
 /// <para>Deleted files still open come from a walk of /proc/*/fd (one <c>ls</c>, then <c>stat -L</c> per deleted
 /// file), not lsof: it needs only sh, ls and stat and gives exact sizes. Kernel messages are <c>dmesg</c> filtered to
 /// storage (ext4, xfs, loop, device-mapper, remounts, I/O errors), the last 200; <c>/proc/uptime</c> places them in
@@ -31,18 +31,20 @@ public static class StorageCapture
 
     private const string Lvm = "$rb_lvm";
 
+    // One LVM process for PVs, VGs, LVs and both kinds of segments: each LVM command costs ~60 ms of CPU to start and
+    // scan the devices, so four reports cost four times that.
+    private const string LvmColumns =
+        "--configreport vg -o vg_name,vg_attr,vg_size,vg_free,vg_extent_size,vg_extent_count,vg_free_count,pv_count,lv_count "
+        + "--configreport pv -o pv_name,vg_name,pv_attr,pv_size,pv_free,dev_size,pe_start,pv_pe_count,pv_pe_alloc_count "
+        + "--configreport lv -o lv_name,vg_name,lv_attr,lv_size "
+        + "--configreport pvseg -o pv_name,pvseg_start,pvseg_size,lv_name,seg_start_pe "
+        + "--configreport seg -o lv_name,segtype,seg_start_pe,seg_size_pe,seg_pe_ranges";
+
     private static readonly SectionedCapture s_capture = new("storage",
     [
         new("hostname", "uname", "uname -n"),
         new("uptime", "cat", "cat /proc/uptime"),
-        new("pvs", "pvs", $"pvs {Lvm} -o pv_name,vg_name,pv_fmt,pv_attr,pv_size,pv_free,dev_size,pe_start,pv_pe_count,pv_pe_alloc_count",
-            "pvs --reportformat json --units b --nosuffix -o pv_name,vg_name,pv_fmt,pv_attr,pv_size,pv_free,dev_size,pe_start,pv_pe_count,pv_pe_alloc_count"),
-        new("pvsegs", "pvs", $"pvs {Lvm} --segments -o pv_name,vg_name,pvseg_start,pvseg_size,lv_name,seg_start_pe,seg_size_pe",
-            "pvs --reportformat json --units b --nosuffix --segments -o pv_name,vg_name,pvseg_start,pvseg_size,lv_name,seg_start_pe,seg_size_pe"),
-        new("vgs", "vgs", $"vgs {Lvm} -o vg_name,vg_attr,vg_size,vg_free,vg_extent_size,vg_extent_count,vg_free_count,pv_count,lv_count",
-            "vgs --reportformat json --units b --nosuffix -o vg_name,vg_attr,vg_size,vg_free,vg_extent_size,vg_extent_count,vg_free_count,pv_count,lv_count"),
-        new("lvs", "lvs", $"lvs {Lvm} -a --segments -o lv_name,vg_name,lv_attr,lv_size,segtype,seg_start_pe,seg_size_pe,seg_pe_ranges",
-            "lvs --reportformat json --units b --nosuffix -a --segments -o lv_name,vg_name,lv_attr,lv_size,segtype,seg_start_pe,seg_size_pe,seg_pe_ranges"),
+        new("lvm", "lvm", $"lvm fullreport {Lvm} {LvmColumns}", $"lvm fullreport --reportformat json --units b --nosuffix {LvmColumns}"),
         new("losetup", "losetup", "losetup -J -O NAME,BACK-FILE,SIZELIMIT,OFFSET,AUTOCLEAR,RO"),
         new("lsblk", "lsblk", "lsblk -J -b -o NAME,KNAME,TYPE,SIZE,FSTYPE,MOUNTPOINTS,RO,PKNAME"),
         new("findmnt", "findmnt", "findmnt -J -l -b -o ID,PARENT,TARGET,SOURCE,FSTYPE,OPTIONS,VFS-OPTIONS,FS-OPTIONS"),
@@ -163,11 +165,7 @@ public static class StorageCapture
         var sections = new CaptureSections(s_capture, raw, done);
         var hostname = sections.Fixed("hostname")?.Trim() ?? "";
         var uptime = sections.Parse<TimeSpan?>("uptime", t => DmesgParser.ParseUptime(t), null);
-        var physical = sections.Parse("pvs", t => LvmReportParser.ParsePhysicalVolumes(t), []);
-        var segments = sections.Parse("pvsegs", LvmReportParser.ParsePhysicalSegments, ImmutableDictionary<string, ImmutableArray<PhysicalSegment>>.Empty);
-        physical = [.. physical.Select(pv => segments.TryGetValue(pv.Name, out var mine) ? pv with { Segments = mine } : pv)];
-        var groups = sections.Parse("vgs", LvmReportParser.ParseVolumeGroups, []);
-        var logical = sections.Parse("lvs", LvmReportParser.ParseLogicalVolumes, []);
+        var lvm = sections.Parse("lvm", LvmReportParser.ParseFullReport, new LvmFullReport([], [], []));
         var loops = sections.Parse("losetup", LosetupParser.Parse, []);
         var blocks = sections.Parse("lsblk", LsblkParser.Parse, []);
         var mounts = sections.Parse("findmnt", FindmntParser.Parse, []);
@@ -177,7 +175,7 @@ public static class StorageCapture
         var deleted = sections.Parse("deleted", DeletedFilesParser.Parse, []);
         var kernel = sections.Parse("dmesg", DmesgParser.Parse, []);
         var processes = sections.Parse("ps", PsParser.Parse, []);
-        return new StorageSnapshot(host, hostname, capturedAt, uptime, physical, groups, logical, loops, blocks, mounts, usage, fstab,
+        return new StorageSnapshot(host, hostname, capturedAt, uptime, lvm.PhysicalVolumes, lvm.VolumeGroups, lvm.LogicalVolumes, loops, blocks, mounts, usage, fstab,
             images, deleted, kernel, processes, [.. sections.Problems, .. extra]);
     }
 }
