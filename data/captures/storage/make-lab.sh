@@ -12,7 +12,8 @@
 #                                   lab's LVM_SYSTEM_DIR: e.g. the capture through LocalHost (capture-local.cs)
 #   make-lab.sh fixtures DIR        the focused outputs of single commands, for the parser tests (after the
 #                                   capture into DIR/lab.txt, whose sections some of them are)
-#   make-lab.sh down                end its processes, detach its loop devices, remove its files
+#   make-lab.sh down                wipe its PVs, unmount, detach its loop devices, remove its files (its processes
+#                                   live only as long as a capture's PID namespace)
 set -euo pipefail
 STATE=${RBSTO_STATE:-/tmp/rbsto}
 export LVM_SYSTEM_DIR=$STATE/lvm LVM_SUPPRESS_FD_WARNINGS=1
