@@ -29,8 +29,6 @@ public static class StorageCapture
     /// <summary>Gives control back even when the connection hangs and the host's own timeout cannot report.</summary>
     public static TimeSpan LocalTimeout { get; } = TimeSpan.FromSeconds(40);
 
-    private const string Lvm = "$rb_lvm";
-
     // One LVM process for PVs, VGs, LVs and both kinds of segments: each LVM command costs ~60 ms of CPU to start and
     // scan the devices, so four reports cost four times that.
     private const string LvmColumns =
@@ -44,7 +42,7 @@ public static class StorageCapture
     [
         new("hostname", "uname", "uname -n"),
         new("uptime", "cat", "cat /proc/uptime"),
-        new("lvm", "lvm", $"lvm fullreport {Lvm} {LvmColumns}", $"lvm fullreport --reportformat json --units b --nosuffix {LvmColumns}"),
+        new("lvm", "lvm", $"lvm fullreport --reportformat json --units b --nosuffix {LvmColumns}"),
         new("losetup", "losetup", "losetup -J -O NAME,BACK-FILE,SIZELIMIT,OFFSET,AUTOCLEAR,RO"),
         new("lsblk", "lsblk", "lsblk -J -b -o NAME,KNAME,TYPE,SIZE,FSTYPE,MOUNTPOINTS,RO,PKNAME"),
         new("findmnt", "findmnt", "findmnt -J -l -b -o ID,PARENT,TARGET,SOURCE,FSTYPE,OPTIONS,VFS-OPTIONS,FS-OPTIONS"),
@@ -52,7 +50,7 @@ public static class StorageCapture
         new("fstab", "cat", "cat /etc/fstab"),
         new("images", "stat", "rb_images", "stat -c '%s %b %B %n' (files behind loop devices, /media/*.img)"),
         new("deleted", "stat", "rb_deleted", "ls -l /proc/*/fd/ + stat -L (deleted files still open)"),
-        new("dmesg", "dmesg", "rb_dmesg", "dmesg | grep -Ei 'ext4|xfs|loop|dm-|device-mapper|remount|i/o error|read-only|lvm' | tail -n 200"),
+        new("dmesg", "dmesg", "rb_dmesg", "dmesg | grep -Ei 'ext4|xfs|loop[0-9]|dm-[0-9]|device-mapper|remount|i/o error|read-only|lvm' | tail -n 200"),
         new("ps", "ps", "rb_ps", "ps -e -ww -o pid=,ppid=,etimes=,stat=,args= (without the capture's own processes)"),
     ], Helpers);
 
@@ -61,7 +59,6 @@ public static class StorageCapture
         # LVM warns on stderr about every inherited descriptor (an ssh session or a test runner has several).
         LVM_SUPPRESS_FD_WARNINGS=1
         export LVM_SUPPRESS_FD_WARNINGS
-        rb_lvm='--reportformat json --units b --nosuffix'
 
         # The files behind loop devices (not those already deleted: their path may name another file now) and the
         # usual /media/*.img disk images: apparent size, blocks, block size, path.
@@ -157,8 +154,6 @@ public static class StorageCapture
     internal static string NewToken() => SectionedCapture.NewToken();
 
     internal static string Script(string token) => s_capture.Script(token);
-
-    internal static (List<RawSection> Sections, bool Done) Split(string output) => s_capture.Split(output);
 
     private static StorageSnapshot Assemble(string host, DateTimeOffset capturedAt, List<RawSection> raw, bool done, List<CaptureProblem> extra)
     {

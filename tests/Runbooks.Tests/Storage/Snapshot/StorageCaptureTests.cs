@@ -17,7 +17,7 @@ public sealed class StorageCaptureTests
 
         Assert.Empty(snapshot.Problems);
         Assert.Equal(("lab.txt", "vm", DateTimeOffset.UnixEpoch), (snapshot.Host, snapshot.Hostname, snapshot.CapturedAt));
-        Assert.Equal(TimeSpan.FromSeconds(13610.87), snapshot.Uptime);
+        Assert.Equal(TimeSpan.FromSeconds(14079.17), snapshot.Uptime);
         Assert.Equal(4, snapshot.PhysicalVolumes.Length);
         Assert.Single(snapshot.VolumeGroups);
         Assert.Single(snapshot.LogicalVolumes);
