@@ -13,7 +13,9 @@ namespace Runbooks.Capture;
 /// shell function of the script that needs no tool of its own.</param>
 /// <param name="Shell">The shell words that print the section.</param>
 /// <param name="Display">How problems show the command when <paramref name="Shell"/> is a helper function.</param>
-internal sealed record CaptureSection(string Name, string Tool, string Shell, string? Display = null)
+/// <param name="Then">Shell run after the section in the same job, for sections that depend on it (one more section
+/// per config file found, say).</param>
+internal sealed record CaptureSection(string Name, string Tool, string Shell, string? Display = null, string? Then = null)
 {
     public string Command => Display ?? Shell;
 }
@@ -22,19 +24,21 @@ internal sealed record CaptureSection(string Name, string Tool, string Shell, st
 internal sealed record RawSection(string Name, string Output, string Error, int ExitCode, bool Ended);
 
 /// <summary>
-/// The one-round-trip capture format of <see cref="NetworkCapture"/>, for other captures: a POSIX sh script whose
-/// sections run at once into temporary files and are printed in order, each framed by marker lines carrying a
-/// random token. <c>NetworkCapture</c> keeps its own copy for now (its behaviour and tests are unchanged); this is
-/// the same format, with the capture's kind in the header (<c>runbooks-KIND-capture 1 TOKEN</c>).
+/// The one-round-trip capture format of <see cref="NetworkCapture"/> and <c>StorageCapture</c>: a POSIX sh script
+/// whose sections run at once into temporary files and are printed in order, each framed by marker lines carrying a
+/// random token, with the capture's kind in the header (<c>runbooks-KIND-capture 1 TOKEN</c>).
 /// </summary>
 internal sealed class SectionedCapture
 {
     private readonly string _prelude;
+    private readonly Func<string, string?> _describe;
 
     /// <param name="kind">"storage": the header is <c>runbooks-storage-capture 1 TOKEN</c>.</param>
     /// <param name="helpers">Shell functions the sections call, defined after the shared prelude.</param>
-    public SectionedCapture(string kind, ImmutableArray<CaptureSection> sections, string helpers)
+    /// <param name="describe">How problems name the command of a section the script adds as it runs (not in <paramref name="sections"/>).</param>
+    public SectionedCapture(string kind, ImmutableArray<CaptureSection> sections, string helpers, Func<string, string?>? describe = null)
     {
+        _describe = describe ?? (_ => null);
         Kind = kind;
         Sections = sections;
         HeaderPrefix = $"runbooks-{kind}-capture 1 ";
@@ -60,7 +64,7 @@ internal sealed class SectionedCapture
     {
         var script = new StringBuilder(_prelude.Replace("@TOKEN@", token, StringComparison.Ordinal)
             .Replace("@KIND@", Kind, StringComparison.Ordinal));
-        var jobs = sections.Select(s => $"rb {s.Name} {(s.Tool.Length == 0 ? "''" : s.Tool)} {s.Shell}\n").ToList();
+        var jobs = sections.Select(s => $"rb {s.Name} {(s.Tool.Length == 0 ? "''" : s.Tool)} {s.Shell}\n{s.Then}").ToList();
         // At once, each into its own file, printed in order afterwards: most sections are one short process, so
         // waiting for them one by one would be most of the wall time. Without a writable temporary folder they run
         // one after the other, straight to the output.
@@ -203,7 +207,7 @@ internal sealed class SectionedCapture
             $"The capture did not finish: {why}. The sections it did not reach are missing from the snapshot.");
     }
 
-    public string CommandOf(string section) => Sections.FirstOrDefault(s => s.Name == section)?.Command ?? section;
+    public string CommandOf(string section) => Sections.FirstOrDefault(s => s.Name == section)?.Command ?? _describe(section) ?? section;
 
     private static int FindLineStart(string output, string prefix, int from)
     {
@@ -239,9 +243,13 @@ internal sealed class CaptureSections(SectionedCapture capture, List<RawSection>
         return null;
     }
 
-    public T Parse<T>(string name, Func<string, T> parse, T fallback)
+    public T Parse<T>(string name, Func<string, T> parse, T fallback) => Parse(name, Fixed(name), parse, fallback);
+
+    /// <summary>A section the script added as it ran (one per file found, say), parsed like a fixed one.</summary>
+    public T Parse<T>(RawSection section, Func<string, T> parse, T fallback) => Parse(section.Name, Usable(section), parse, fallback);
+
+    private T Parse<T>(string name, string? text, Func<string, T> parse, T fallback)
     {
-        var text = Fixed(name);
         if (text is null)
             return fallback;
         try

@@ -1,8 +1,5 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 using Runbooks.Capture;
 using Runbooks.Hosts;
 
@@ -44,9 +41,7 @@ public static class NetworkCapture
     /// <summary>Gives control back even when the connection hangs and the host's own timeout cannot report.</summary>
     public static TimeSpan LocalTimeout { get; } = TimeSpan.FromSeconds(30);
 
-    private const string HeaderPrefix = "runbooks-network-capture 1 ";
-
-    private static readonly ImmutableArray<Section> s_sections =
+    private static readonly ImmutableArray<CaptureSection> s_sections =
     [
         new("hostname", "uname", "uname -n"),
         new("addr", "ip", "ip -j -d addr"),
@@ -54,16 +49,24 @@ public static class NetworkCapture
         new("route6", "ip", "ip -j -6 route show table all"),
         new("rule4", "ip", "ip -j -4 rule"),
         new("rule6", "ip", "ip -j -6 rule"),
-        new("wg-dump", "wg", "rb_wg_dump", "wg show all dump (keys withheld on the machine)"),
+        new("wg-dump", "wg", "rb_wg_dump", "wg show all dump (keys withheld on the machine)", Then: WireGuardConfigLoop),
         new("iptables-save", "iptables-save", "iptables-save"),
         new("ip6tables-save", "ip6tables-save", "ip6tables-save"),
         new("iptables-legacy-save", "iptables-legacy-save", "iptables-legacy-save"),
         new("ip6tables-legacy-save", "ip6tables-legacy-save", "ip6tables-legacy-save"),
         new("nft", "nft", "nft -j list ruleset"),
-        new("sysctl", "head", "rb_sysctl", "head -v -n 1 /proc/sys/net/… (the network sysctls)"),
+        new("sysctl", "head", "rb_sysctl", "head -v -n 1 /proc/sys/net/… (the network sysctls)",
+            Then: "rb_sysctl_files | while IFS= read -r rb_f; do rb \"sysctl-file $rb_f\" cat cat \"$rb_f\"; done\n"),
         new("listeners", "ss", "ss -H -lntup"),
         new("hosts", "cat", "cat /etc/hosts"),
     ];
+
+    private static readonly SectionedCapture s_capture = new("network", s_sections,
+        Helpers.Replace("@KEY@", string.Concat(Enumerable.Repeat("[A-Za-z0-9+/]", 42)) + "[AEIMQUYcgkosw048]=", StringComparison.Ordinal),
+        section => section.StartsWith("wg-config ", StringComparison.Ordinal) ? $"read {section["wg-config ".Length..]} (keys withheld on the machine)"
+            : section.StartsWith("sysctl-file ", StringComparison.Ordinal) ? $"cat {section["sysctl-file ".Length..]}"
+            : section == "wg-configs" ? "ls /etc/wireguard"
+            : null);
 
     private static readonly ImmutableArray<(string Section, AddressFamily Family, FirewallBackend Expected)> s_iptablesViews =
     [
@@ -92,7 +95,7 @@ public static class NetworkCapture
     /// to <see cref="Parse(string, string, DateTimeOffset)"/>, e.g. to record a fixture.
     /// </summary>
     public static HostCommand Command() =>
-        HostCommand.Shell(CommandLine(NewToken()))
+        HostCommand.Shell(SectionedCapture.CommandLine(s_capture.Script(SectionedCapture.NewToken())))
             .WithRemoteTimeout(RemoteTimeout)
             .WithTimeout(LocalTimeout)
             .WithValidation(CommandValidation.None)
@@ -108,39 +111,24 @@ public static class NetworkCapture
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(output);
-        var (sections, done) = Split(output);
+        var (sections, done) = s_capture.Split(output);
         return Assemble(host, capturedAt, sections, done, []);
     }
 
     internal static NetworkSnapshot Parse(string host, CommandResult result)
     {
-        if (FindHeader(result.StandardOutput) < 0)
-        {
-            var said = result.StandardError.Trim() is { Length: > 0 } error ? $" Its shell said: {Cut(error, 400)}" : "";
-            throw new CaptureFormatException("network capture", "line 1",
-                $"the capture script printed no header (exit code {result.ExitCode}), so it did not run.{said} "
-                + "Check that the host has /bin/sh and that the login shell can start it.");
-        }
-        var (sections, done) = Split(result.StandardOutput);
-        var extra = new List<CaptureProblem>();
-        if (!done)
-        {
-            var why = result.ExitCode is 124 or 137
-                ? $"the host stopped it after {HostCommand.WholeSeconds(RemoteTimeout)} s (remote timeout)"
-                : $"it exited with code {result.ExitCode}{(result.StandardError.Trim() is { Length: > 0 } e ? ": " + Cut(e, 400) : "")}";
-            extra.Add(new CaptureProblem("capture", "network capture script", result.ExitCode,
-                $"The capture did not finish: {why}. The sections it did not reach are missing from the snapshot."));
-        }
-        return Assemble(host, result.StartedAt, sections, done, extra);
+        var unfinished = s_capture.Check(result, RemoteTimeout);
+        var (sections, done) = s_capture.Split(result.StandardOutput);
+        return Assemble(host, result.StartedAt, sections, done, unfinished is null ? [] : [unfinished]);
     }
 
     // ---- the script ----------------------------------------------------------------------------------------------
 
-    internal static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    internal static string NewToken() => SectionedCapture.NewToken();
 
-    /// <summary>What the host's login shell receives: the script, run by /bin/sh whatever that login shell is, so
-    /// it only has to be POSIX sh (dash, bash, busybox ash), never zsh or fish.</summary>
-    internal static string CommandLine(string token) => "exec /bin/sh -c " + ShellQuote.Quote(Script(token));
+    internal static string Script(string token) => s_capture.Script(token);
+
+    internal static (List<RawSection> Sections, bool Done) Split(string output) => s_capture.Split(output);
 
     /// <summary>
     /// The same capture split into one command per section, each a whole script of its own: what capturing costs
@@ -148,82 +136,17 @@ public static class NetworkCapture
     /// not one capture: use <see cref="Command"/> for that.
     /// </summary>
     public static IReadOnlyList<HostCommand> CommandsPerSection() =>
-        [.. s_sections.Select(section => HostCommand.Shell("exec /bin/sh -c " + ShellQuote.Quote(Script(NewToken(), [section])))
+        [.. s_sections.Select(section => HostCommand.Shell(SectionedCapture.CommandLine(s_capture.Script(SectionedCapture.NewToken(), [section])))
             .WithRemoteTimeout(RemoteTimeout)
             .WithTimeout(LocalTimeout)
             .WithValidation(CommandValidation.None)
             .WithDescription($"network capture, section {section.Name}"))];
 
-    internal static string Script(string token) => Script(token, s_sections);
-
-    private static string Script(string token, IEnumerable<Section> sections)
-    {
-        var script = new StringBuilder(ScriptPrelude.Replace("@TOKEN@", token, StringComparison.Ordinal)
-            .Replace("@KEY@", string.Concat(Enumerable.Repeat("[A-Za-z0-9+/]", 42)) + "[AEIMQUYcgkosw048]=", StringComparison.Ordinal));
-        var jobs = new List<string>();
-        foreach (var section in sections)
-        {
-            var job = new StringBuilder();
-            job.Append("rb ").Append(section.Name).Append(' ').Append(section.Tool.Length == 0 ? "''" : section.Tool)
-                .Append(' ').Append(section.Shell).Append('\n');
-            if (section.Name == "wg-dump")
-                job.Append(WireGuardConfigLoop);
-            if (section.Name == "sysctl")
-                job.Append("rb_sysctl_files | while IFS= read -r rb_f; do rb \"sysctl-file $rb_f\" cat cat \"$rb_f\"; done\n");
-            jobs.Add(job.ToString());
-        }
-        // The sections run at once, each into its own file, printed in order afterwards: the ~40 short processes
-        // of a capture cost about half the wall time on two cores (79 → see docs/network.md). Without a writable
-        // temporary folder they run one after the other, straight to the output.
-        script.Append("rb_dir=$(mktemp -d 2>/dev/null) || rb_dir=\n");
-        script.Append("if [ -n \"$rb_dir\" ]; then\n");
-        for (var i = 0; i < jobs.Count; i++)
-            script.Append("{\n").Append(jobs[i]).Append(CultureInfo.InvariantCulture, $"}} >\"$rb_dir/{i:00}\" &\n");
-        script.Append("wait\ncat \"$rb_dir\"/[0-9][0-9]\nrm -rf \"$rb_dir\"\nelse\n");
-        foreach (var job in jobs)
-            script.Append(job);
-        script.Append("fi\n");
-        script.Append("printf '%s done\\n' \"$T\"\n");
-        return script.ToString();
-    }
-
     // POSIX sh only: no arrays, no pipefail, no [[ ]], no local. Every helper variable starts with rb_.
-    private const string ScriptPrelude = """
-        PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
-        LC_ALL=C
-        export PATH LC_ALL
-        T=@TOKEN@
-        rb_tab=$(printf '\t')
+    // The network sections' own shell functions, after SectionedCapture's prelude (PATH, the token, rb, rb_which,
+    // rb_tab). POSIX sh only: no arrays, no pipefail, no [[ ]], no local. Every helper variable starts with rb_.
+    private const string Helpers = """
         rb_key='@KEY@'
-        printf 'runbooks-network-capture 1 %s\n' "$T"
-
-        # rb_which TOOL: its path in PATH. Not "command -v": a busybox built with standalone applets (busybox-static)
-        # runs its own, smaller ip (no -j) for a bare name, whatever PATH says.
-        rb_which() {
-          rb_ifs=$IFS
-          IFS=:
-          for rb_d in $PATH; do
-            if [ -f "$rb_d/$1" ] && [ -x "$rb_d/$1" ]; then IFS=$rb_ifs; printf '%s\n' "$rb_d/$1"; return 0; fi
-          done
-          IFS=$rb_ifs
-          return 1
-        }
-
-        # rb NAME TOOL COMMAND...: stdout straight through, stderr kept and printed after it, then the exit code. A
-        # COMMAND starting with TOOL runs TOOL by its path.
-        rb() {
-          rb_name=$1 rb_tool=$2 rb_bin=
-          shift 2
-          printf '%s begin %s\n' "$T" "$rb_name"
-          if [ -n "$rb_tool" ] && ! rb_bin=$(rb_which "$rb_tool"); then
-            rb_err="$rb_tool: command not found"
-            rb_rc=127
-          else
-            if [ -n "$rb_bin" ] && [ "$1" = "$rb_tool" ]; then shift; set -- "$rb_bin" "$@"; fi
-            { rb_err=$("$@" 2>&1 1>&3 3>&-); rb_rc=$?; } 3>&1 </dev/null
-          fi
-          printf '\n%s stderr %s\n%s\n%s end %s %s\n' "$T" "$rb_name" "$rb_err" "$T" "$rb_rc" "$rb_name"
-        }
 
         # wg show all dump with the private and preshared keys replaced; a line of any other shape is withheld.
         rb_wg_dump() {
@@ -329,103 +252,9 @@ public static class NetworkCapture
 
     // ---- the output ----------------------------------------------------------------------------------------------
 
-    private sealed record Section(string Name, string Tool, string Shell, string? Display = null)
-    {
-        public string Command => Display ?? Shell;
-    }
-
-    internal sealed record RawSection(string Name, string Output, string Error, int ExitCode, bool Ended);
-
-    private static int FindHeader(string output)
-    {
-        // Anything a noisy login script printed first is skipped; the header starts a line.
-        for (var at = output.IndexOf(HeaderPrefix, StringComparison.Ordinal); at >= 0; at = output.IndexOf(HeaderPrefix, at + 1, StringComparison.Ordinal))
-        {
-            if (at == 0 || output[at - 1] == '\n')
-                return at;
-        }
-        return -1;
-    }
-
-    internal static (List<RawSection> Sections, bool Done) Split(string output)
-    {
-        var header = FindHeader(output);
-        if (header < 0)
-            throw new CaptureFormatException("network capture", "line 1",
-                $"no \"{HeaderPrefix}TOKEN\" line; expected the whole standard output of NetworkCapture's script, which starts with it");
-        var headerEnd = output.IndexOf('\n', header);
-        var token = (headerEnd < 0 ? output[header..] : output[header..headerEnd])[HeaderPrefix.Length..].Trim();
-        if (token.Length < 16 || !token.All(char.IsAsciiHexDigit))
-            throw new CaptureFormatException("network capture", LineOf(output, header), $"the token \"{Cut(token, 40)}\" is not the 32 hex digits the script prints");
-
-        var sections = new List<RawSection>();
-        var prefix = token + " ";
-        string? open = null;
-        var kind = "";
-        var contentStart = headerEnd < 0 ? output.Length : headerEnd + 1;
-        var stdout = "";
-        var done = false;
-        var position = contentStart;
-        while (true)
-        {
-            var marker = FindMarker(output, prefix, position);
-            if (marker < 0)
-                break;
-            var lineEnd = output.IndexOf('\n', marker);
-            var line = lineEnd < 0 ? output[marker..] : output[marker..lineEnd];
-            var words = line[prefix.Length..].Split(' ', 2);
-            // The script prints a newline before every stderr and end marker; it is not part of the content.
-            var content = output[contentStart..marker];
-            if (content.EndsWith('\n') && words[0] is "stderr" or "end")
-                content = content[..^1];
-            var where = LineOf(output, marker);
-            switch (words[0])
-            {
-                case "begin" when open is null && words.Length == 2:
-                    open = words[1];
-                    kind = "begin";
-                    break;
-                case "stderr" when open is not null && kind == "begin" && words.Length == 2 && words[1] == open:
-                    stdout = content;
-                    kind = "stderr";
-                    break;
-                case "end" when open is not null && kind == "stderr" && words.Length == 2
-                                && words[1].Split(' ', 2) is [var code, var name] && name == open
-                                && int.TryParse(code, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exitCode):
-                    sections.Add(new RawSection(open, stdout, content, exitCode, Ended: true));
-                    open = null;
-                    kind = "";
-                    break;
-                case "done" when open is null:
-                    done = true;
-                    break;
-                default:
-                    throw new CaptureFormatException("network capture", where,
-                        $"marker \"{Cut(line[prefix.Length..], 80)}\" out of order; expected {(open is null ? "\"begin NAME\" or \"done\"" : kind == "begin" ? $"\"stderr {open}\"" : $"\"end CODE {open}\"")}");
-            }
-            if (lineEnd < 0 || done)
-                break;
-            position = contentStart = lineEnd + 1;
-        }
-        // A capture cut short (remote timeout, lost connection) ends inside a section: keep what it printed.
-        if (open is not null)
-            sections.Add(new RawSection(open, kind == "begin" ? output[contentStart..] : stdout, kind == "stderr" ? output[contentStart..] : "", CaptureProblem.NoExitCode, Ended: false));
-        return (sections, done);
-    }
-
-    private static int FindMarker(string output, string prefix, int from)
-    {
-        for (var at = output.IndexOf(prefix, from, StringComparison.Ordinal); at >= 0; at = output.IndexOf(prefix, at + 1, StringComparison.Ordinal))
-        {
-            if (at == 0 || output[at - 1] == '\n')
-                return at;
-        }
-        return -1;
-    }
-
     private static NetworkSnapshot Assemble(string host, DateTimeOffset capturedAt, List<RawSection> raw, bool done, List<CaptureProblem> extraProblems)
     {
-        var sections = new Sections(raw, done);
+        var sections = new CaptureSections(s_capture, raw, done);
 
         // Fixed sections in script order, so problems read in the order the machine was asked.
         var hostname = sections.Fixed("hostname")?.Trim() ?? "";
@@ -462,7 +291,7 @@ public static class NetworkCapture
             sysctls, sysctlFiles.ToImmutable(), listeners, hosts, [.. sections.Problems, .. extraProblems]);
     }
 
-    private static FirewallState AssembleFirewall(Sections sections)
+    private static FirewallState AssembleFirewall(CaptureSections sections)
     {
         var views = new List<(string Section, IptablesSave Save)>();
         foreach (var (name, family, expected) in s_iptablesViews)
@@ -488,74 +317,4 @@ public static class NetworkCapture
             NftChains = nft.Chains,
         };
     }
-
-    /// <summary>The sections of one capture, and the problems found while reading them.</summary>
-    private sealed class Sections(List<RawSection> raw, bool done)
-    {
-        private readonly Dictionary<string, RawSection> _byName = raw.GroupBy(s => s.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
-
-        public List<CaptureProblem> Problems { get; } = [];
-
-        /// <summary>The stdout of a section every capture has; null (and a problem) when it failed or is missing.</summary>
-        public string? Fixed(string name)
-        {
-            if (_byName.TryGetValue(name, out var section))
-                return Usable(section);
-            Problems.Add(new CaptureProblem(name, CommandOf(name), CaptureProblem.NoExitCode, done
-                ? "The section is missing from the capture output."
-                : "The section is missing: the capture stopped before it."));
-            return null;
-        }
-
-        public T Parse<T>(string name, Func<string, T> parse, T fallback) => Parse(name, Fixed(name), parse, fallback);
-
-        public T Parse<T>(RawSection section, Func<string, T> parse, T fallback) => Parse(section.Name, Usable(section), parse, fallback);
-
-        private T Parse<T>(string name, string? text, Func<string, T> parse, T fallback)
-        {
-            if (text is null)
-                return fallback;
-            try
-            {
-                return parse(text);
-            }
-            catch (CaptureFormatException e)
-            {
-                Problems.Add(new CaptureProblem(name, CommandOf(name), 0,
-                    $"The output could not be parsed, so this section is left out of the snapshot (the others are not affected): {e.Message}"));
-                return fallback;
-            }
-        }
-
-        // The section's stdout when it ran to the end with exit code 0; otherwise a problem and null.
-        private string? Usable(RawSection section)
-        {
-            var command = CommandOf(section.Name);
-            if (!section.Ended)
-            {
-                Problems.Add(new CaptureProblem(section.Name, command, CaptureProblem.NoExitCode,
-                    $"The capture was cut off while `{command}` ran; its output is left out."));
-                return null;
-            }
-            if (section.ExitCode == 0)
-                return section.Output;
-            var said = section.Error.Trim();
-            Problems.Add(new CaptureProblem(section.Name, command, section.ExitCode, section.ExitCode == 127
-                ? $"{(said.Length > 0 ? said : command + ": command not found")} (exit 127): install it on the machine to capture this section."
-                : said.Length > 0 ? $"{Cut(said, 2000)} (exit {section.ExitCode})" : $"exited with code {section.ExitCode} and printed nothing on stderr"));
-            return null;
-        }
-    }
-
-    private static string CommandOf(string section) =>
-        s_sections.FirstOrDefault(s => s.Name == section)?.Command
-        ?? (section.StartsWith("wg-config ", StringComparison.Ordinal) ? $"read {section["wg-config ".Length..]} (keys withheld on the machine)"
-            : section.StartsWith("sysctl-file ", StringComparison.Ordinal) ? $"cat {section["sysctl-file ".Length..]}"
-            : section == "wg-configs" ? "ls /etc/wireguard"
-            : section);
-
-    private static string LineOf(string output, int index) =>
-        $"line {output.AsSpan(0, index).Count('\n') + 1}";
-
-    private static string Cut(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 3), "...");
 }
