@@ -1,0 +1,162 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Runbooks.Checks;
+using Runbooks.Storage.Snapshot;
+
+namespace Runbooks.Storage.Checks;
+
+/// <summary>What the storage must look like: where the volume is mounted, its VG and LV, and the disks it should have.</summary>
+/// <param name="MountPoint">Where the data filesystem belongs.</param>
+/// <param name="DiskCount">How many PVs the VG must have.</param>
+/// <param name="DiskSize">The size of each disk image, in bytes (1800 MiB: 1887436800).</param>
+/// <param name="LogicalVolumeSize">The LV's required size, in bytes.</param>
+/// <param name="ImageDirectory">Where the disk images live.</param>
+/// <param name="RootFullPercent">The root filesystem above this Use% is a finding.</param>
+public sealed record StorageSettings(
+    string MountPoint = "/data",
+    string VolumeGroup = "vg0",
+    string LogicalVolume = "data0",
+    int DiskCount = 4,
+    long DiskSize = 1887436800,
+    long LogicalVolumeSize = 4L << 30,
+    string ImageDirectory = "/media",
+    int RootFullPercent = 90);
+
+/// <summary>
+/// The invariants of a healthy data volume, over one snapshot: mounted read-write where it belongs with fstab
+/// agreeing and nothing remounting it; every PV allocatable, whole and with a normal data offset; the VG with its
+/// disks at their size; the LV at its size with the filesystem filling it; room on the root filesystem and no
+/// deleted file held open; every loop device backed by an image where the images live.
+/// </summary>
+public static class StorageChecks
+{
+    /// <summary>LVM's default first extent is at 1 MiB; anything far beyond it wastes the device.</summary>
+    public const long NormalDataOffsetLimit = 16L << 20;
+
+    public static ImmutableArray<Finding> Run(StorageSnapshot s, StorageSettings? settings = null)
+    {
+        settings ??= new StorageSettings();
+        var findings = new List<Finding>();
+        findings.AddRange(s.Problems.Select(p => new Finding("capture-incomplete", Severity.Warning, s.Hostname,
+            $"Part of the state could not be captured: {p.Section}", "Checks that need it see nothing there.", [$"{p.Command} (exit {p.ExitCode}): {p.Message}"],
+            "Install the missing tool, then capture again.")));
+        findings.AddRange(Mount(s, settings));
+        findings.AddRange(PhysicalVolumes(s, settings));
+        findings.AddRange(VolumeGroupAndVolume(s, settings));
+        findings.AddRange(RootAndDeletedFiles(s, settings));
+        findings.AddRange(LoopDevices(s, settings));
+        return [.. findings];
+    }
+
+    private static string Gib(long bytes) => (bytes / (double)(1L << 30)).ToString("0.00", CultureInfo.InvariantCulture) + " GiB";
+
+    private static string Mib(long bytes) => (bytes / (double)(1L << 20)).ToString("0", CultureInfo.InvariantCulture) + " MiB";
+
+    private static IEnumerable<Finding> Mount(StorageSnapshot s, StorageSettings c)
+    {
+        var mount = s.MountAt(c.MountPoint);
+        var fstab = s.Fstab.LastOrDefault(f => f.MountPoint == c.MountPoint);
+        if (mount is null)
+            yield return new Finding("data-not-mounted", Severity.Error, s.Hostname, $"Nothing is mounted at {c.MountPoint}",
+                "The service's objects live there.", [$"findmnt: no {c.MountPoint}", fstab is null ? $"/etc/fstab: no {c.MountPoint}" : $"/etc/fstab:{fstab.Line}: {fstab.Text}"],
+                $"mount {c.MountPoint}");
+        else if (mount.ReadOnly)
+            yield return new Finding("data-mounted-read-only", Severity.Error, s.Hostname, $"{c.MountPoint} is mounted read-only",
+                "Every write fails with EROFS; the service can serve but not store.",
+                [$"findmnt: {mount.Target} {mount.Source} {mount.FsType} {string.Join(",", mount.Options)}"],
+                $"mount -o remount,rw {c.MountPoint}");
+        if (fstab?.ReadOnly == true)
+            yield return new Finding("fstab-mounts-read-only", Severity.Error, s.Hostname, $"/etc/fstab mounts {c.MountPoint} read-only",
+                "The next boot (or `mount -a`) brings the fault back.", [$"/etc/fstab:{fstab.Line}: {fstab.Text}"],
+                "Drop `ro` from the line's options");
+        else if (fstab is null && mount is not null)
+            yield return new Finding("fstab-missing-mount", Severity.Warning, s.Hostname, $"/etc/fstab has no line for {c.MountPoint}",
+                "After a reboot the volume is not mounted.", [$"/etc/fstab: {s.Fstab.Length} entries, none for {c.MountPoint}"],
+                $"Add `{mount.Source} {c.MountPoint} {mount.FsType} defaults 0 2`");
+
+        var remounts = s.KernelMessages.Where(m => m.Text.Contains("re-mounted", StringComparison.OrdinalIgnoreCase) || m.Text.Contains("remount", StringComparison.OrdinalIgnoreCase)).ToList();
+        var remounters = s.Processes.Where(p => p.CommandLine.Contains("remount", StringComparison.Ordinal) || (p.CommandLine.Contains("mount ", StringComparison.Ordinal) && p.CommandLine.Contains(" ro", StringComparison.Ordinal))).ToList();
+        if (remounts.Count > 0 || remounters.Count > 0)
+            yield return new Finding("data-remounted", Severity.Error, s.Hostname, $"Something remounts filesystems while the machine runs",
+                "A remount to read-only after boot undoes any `remount,rw`: it has to be found and stopped first.",
+                [.. remounts.TakeLast(5).Select(m => $"dmesg [{m.SinceBoot?.TotalSeconds:0.0}]: {m.Text}"), .. remounters.Select(p => $"ps: {p.Pid} (up {p.ElapsedSeconds} s) {p.CommandLine}")],
+                "Stop the process that remounts it, then remount read-write");
+    }
+
+    private static IEnumerable<Finding> PhysicalVolumes(StorageSnapshot s, StorageSettings c)
+    {
+        foreach (var pv in s.PhysicalVolumes.Where(p => p.VolumeGroup == c.VolumeGroup))
+        {
+            string Line() => $"pvs: {pv.Name} attr {pv.Attr}, pe_start {Mib(pv.DataOffset)}, dev_size {Mib(pv.DeviceSize)}, pv_size {Mib(pv.Size)}, free {Mib(pv.Free)}";
+            if (!pv.Allocatable)
+                yield return new Finding("pv-not-allocatable", Severity.Error, s.Hostname, $"{pv.Name} is not allocatable",
+                    "LVM will not put new extents on it: an extend fails or lands elsewhere, and its free space is lost to the VG.", [Line()],
+                    $"pvchange -x y {pv.Name}");
+            if (pv.DataOffset > NormalDataOffsetLimit)
+                yield return new Finding("pv-data-offset-abnormal", Severity.Error, s.Hostname, $"{pv.Name} starts its data at {Mib(pv.DataOffset)} instead of 1 MiB",
+                    $"The first {Mib(pv.DataOffset)} of the disk are unusable, so the PV is short of the size it must have; it can only be re-created, after moving its extents elsewhere.",
+                    [Line(), .. pv.Segments.Where(g => !g.IsFree).Select(g => $"pvs --segments: {pv.Name} extents {g.Start}+{g.Length} hold {g.LogicalVolume}")],
+                    $"pvmove {pv.Name}; vgreduce {c.VolumeGroup} {pv.Name}; pvremove {pv.Name}; pvcreate {pv.Name}; vgextend {c.VolumeGroup} {pv.Name}");
+            else if (pv.DeviceSize - pv.DataOffset - pv.Size > 2 * (s.VolumeGroup(c.VolumeGroup)?.ExtentSize ?? 4L << 20))
+                yield return new Finding("pv-smaller-than-device", Severity.Error, s.Hostname, $"{pv.Name} uses {Mib(pv.Size)} of its {Mib(pv.DeviceSize)} device",
+                    "The rest of the disk is invisible to LVM.", [Line()], $"pvresize {pv.Name}");
+            if (pv.DeviceSize != c.DiskSize)
+                yield return new Finding("pv-wrong-disk-size", Severity.Error, s.Hostname, $"{pv.Name} is {Mib(pv.DeviceSize)}, not the standard {Mib(c.DiskSize)}",
+                    "Every disk of the pool must be the standard size.", [Line()], "Replace it with a standard disk");
+        }
+    }
+
+    private static IEnumerable<Finding> VolumeGroupAndVolume(StorageSnapshot s, StorageSettings c)
+    {
+        var vg = s.VolumeGroup(c.VolumeGroup);
+        if (vg is null)
+        {
+            yield return new Finding("vg-missing", Severity.Error, s.Hostname, $"There is no volume group {c.VolumeGroup}",
+                "The data volume lives in it.", [$"vgs: {string.Join(", ", s.VolumeGroups.Select(v => v.Name).DefaultIfEmpty("no volume groups"))}"],
+                "Find the disks (losetup, pvs) before creating anything: nothing is fixed automatically here");
+            yield break;
+        }
+        if (vg.PhysicalVolumeCount < c.DiskCount)
+            yield return new Finding("vg-missing-disks", Severity.Error, s.Hostname, $"{c.VolumeGroup} has {vg.PhysicalVolumeCount} disks, not {c.DiskCount}",
+                "The pool is short of the capacity it must have.",
+                [$"vgs: {vg.Name} {vg.PhysicalVolumeCount} PVs, size {Gib(vg.Size)}, free {Gib(vg.Free)}", .. s.PhysicalVolumes.Where(p => p.VolumeGroup == c.VolumeGroup).Select(p => $"pvs: {p.Name}")],
+                $"Create {c.DiskCount - vg.PhysicalVolumeCount} more {Mib(c.DiskSize)} image(s) in {c.ImageDirectory}, attach, pvcreate, vgextend");
+        var lv = s.LogicalVolume(c.VolumeGroup, c.LogicalVolume);
+        if (lv is null)
+            yield break;
+        if (lv.Size < c.LogicalVolumeSize)
+            yield return new Finding("lv-too-small", Severity.Error, s.Hostname, $"{c.VolumeGroup}/{c.LogicalVolume} is {Gib(lv.Size)}, not {Gib(c.LogicalVolumeSize)}",
+                "The volume must have the required size.", [$"lvs: {lv.VolumeGroup}/{lv.Name} {lv.Attr} {Gib(lv.Size)}"],
+                $"lvextend -r -L {c.LogicalVolumeSize >> 20}M {c.VolumeGroup}/{c.LogicalVolume}");
+        if (s.UsageAt(c.MountPoint) is { } usage && lv.Size - usage.Size > 64L << 20 && usage.Size < lv.Size * 0.95)
+            yield return new Finding("filesystem-smaller-than-lv", Severity.Warning, s.Hostname, $"The filesystem on {c.MountPoint} is {Gib(usage.Size)} in a {Gib(lv.Size)} volume",
+                "The LV was extended without its filesystem.", [$"df: {usage.Target} {Gib(usage.Size)}", $"lvs: {Gib(lv.Size)}"], $"resize2fs /dev/{c.VolumeGroup}/{c.LogicalVolume}");
+    }
+
+    private static IEnumerable<Finding> RootAndDeletedFiles(StorageSnapshot s, StorageSettings c)
+    {
+        var root = s.UsageAt("/");
+        var held = s.DeletedOpenFiles.Where(f => f.AllocatedBytes > 0).OrderByDescending(f => f.AllocatedBytes).ToList();
+        if (root?.UsePercent is { } used && used > c.RootFullPercent)
+            yield return new Finding("root-filesystem-full", Severity.Error, s.Hostname, $"The root filesystem is {used}% full",
+                "The disk images live on it: a new disk cannot be created, and anything that logs or writes there fails next.",
+                [$"df: / {Gib(root.Used)} used of {Gib(root.Size)}, {Gib(root.Available)} available", .. held.Take(3).Select(f => $"held open after deletion: {f.Path} ({Gib(f.AllocatedBytes)}) by {f.Pid} {f.Command}, fd {f.Descriptor}")],
+                held.Count > 0 ? "Restart the process holding the deleted file (its space is freed when it closes)" : "Free space on /");
+        foreach (var file in held.Where(f => f.AllocatedBytes >= 64L << 20))
+            yield return new Finding("deleted-file-held-open", Severity.Warning, s.Hostname, $"{file.Pid} ({file.Command}) holds the deleted {file.Path} open: {Gib(file.AllocatedBytes)}",
+                "df counts the space and du cannot find it; it is freed only when the process closes the file or ends.",
+                [$"/proc/{file.Pid}/fd/{file.Descriptor} -> {file.Path} (deleted), {file.AllocatedBytes} bytes allocated", .. s.Process(file.Pid) is { } p ? new[] { $"ps: {p.Pid} parent {p.ParentPid} up {p.ElapsedSeconds} s: {p.CommandLine}" } : []],
+                $"Restart {file.Command} (pid {file.Pid}) so it lets go of the file");
+    }
+
+    private static IEnumerable<Finding> LoopDevices(StorageSnapshot s, StorageSettings c)
+    {
+        foreach (var loop in s.LoopDevices.Where(l => s.PhysicalVolumes.Any(p => p.Name == l.Name && p.VolumeGroup == c.VolumeGroup)))
+        {
+            if (loop.BackingFileDeleted || !loop.BackingFile.StartsWith(c.ImageDirectory.TrimEnd('/') + "/", StringComparison.Ordinal))
+                yield return new Finding("loop-backing-unexpected", Severity.Error, s.Hostname, $"{loop.Name} is backed by {loop.BackingFile}{(loop.BackingFileDeleted ? " (deleted)" : "")}",
+                    $"Every disk of {c.VolumeGroup} must be an image in {c.ImageDirectory} that exists: a deleted or stray backing file is lost at the next detach or reboot.",
+                    [$"losetup: {loop.Name} {loop.BackingFile}{(loop.BackingFileDeleted ? " (deleted)" : "")}"], "Copy the data to a proper image (pvmove) before the loop device goes");
+        }
+    }
+}
