@@ -7,9 +7,6 @@ using Runbooks.Network.Snapshot;
 
 namespace Runbooks.Network;
 
-/// <summary>A machine lacks a tool the runbook needs. Raised before anything changes.</summary>
-public sealed class MissingToolException(string hostName, string message) : HostException(hostName, message);
-
 /// <summary>What one <see cref="TunnelSession.FixAsync"/> did: every round's plan and report, and the final diagnosis.</summary>
 public sealed record NetworkFixOutcome(ImmutableArray<FixReport> Rounds, NetworkDiagnosis Before, NetworkDiagnosis After)
 {
@@ -75,18 +72,8 @@ public sealed class TunnelSession : IAsyncDisposable
         return new TunnelSession(server, client, transcript ?? new Transcript(), settings ?? new TunnelSettings());
     }
 
-    private static async Task RequireToolsAsync(IHost host, string role, CancellationToken cancellationToken)
-    {
-        // bash's `command -v` also names a file it cannot execute; only an executable regular file counts.
-        var check = string.Join("; ", s_tools.Select(t => $"p=$(command -v {t} 2>/dev/null); [ -f \"$p\" ] && [ -x \"$p\" ] || echo {t}"));
-        var result = await host.RunAsync(HostCommand.Shell($"PATH=\"$PATH:/usr/sbin:/sbin\"; {check}")
-            .WithDescription("check the tools the runbook needs")
-            .WithRemoteTimeout(TimeSpan.FromSeconds(10)), cancellationToken).ConfigureAwait(false);
-        var missing = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (missing.Length > 0)
-            throw new MissingToolException(host.Name,
-                $"the {role} ({host.Name}) lacks {string.Join(", ", missing)}: install {string.Join(", ", missing.Select(PackageOf).Distinct())} on it (apt-get install …), then run again. Nothing was changed.");
-    }
+    private static Task RequireToolsAsync(IHost host, string role, CancellationToken cancellationToken) =>
+        RequiredTools.CheckAsync(host, $"the {role} ({host.Name})", s_tools, PackageOf, cancellationToken);
 
     private static string PackageOf(string tool) => tool switch
     {
