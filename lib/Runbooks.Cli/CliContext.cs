@@ -42,6 +42,15 @@ internal static class CliContext
         return false;
     }
 
+    /// <summary>The parameters of a runbook's profile, read as the CLI's library commands need them.</summary>
+    /// <exception cref="KeyNotFoundException">No catalogue, no such runbook or profile (with did-you-mean).</exception>
+    public static ProfileValues ProfileParameters(ParseResult result, string runbook, string profileName)
+    {
+        var catalogue = LoadCatalogue(result)
+            ?? throw new KeyNotFoundException($"no nbconfig.json here or above: the machines are named by a profile of the \"{runbook}\" runbook in it (or use --config PATH).");
+        return new ProfileValues(runbook, catalogue.Find(runbook).Profile(profileName));
+    }
+
     public static RunPlanner Planner(ParseResult result) => new(LoadCatalogue(result), Environment.CurrentDirectory);
 
     /// <summary>Runs a command body; the errors that mean "you asked for something wrong" print one message and exit 2.</summary>
@@ -62,4 +71,17 @@ internal static class CliContext
             return BadInput;
         }
     }
+}
+
+/// <summary>A profile's parameter values, typed on the way out; a value of the wrong type is bad input naming the key.</summary>
+internal sealed class ProfileValues(string runbook, CatalogueProfile profile)
+{
+    public string Text(string key, string fallback) =>
+        profile.Parameters.TryGetValue(key, out var v) ? v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString()! : throw Wrong(key, "a string", v) : fallback;
+
+    public int Number(string key, int fallback) =>
+        profile.Parameters.TryGetValue(key, out var v) ? v.ValueKind == System.Text.Json.JsonValueKind.Number && v.TryGetInt32(out var n) ? n : throw Wrong(key, "a whole number", v) : fallback;
+
+    private KeyNotFoundException Wrong(string key, string expected, System.Text.Json.JsonElement value) =>
+        new($"profile \"{profile.Name}\" of \"{runbook}\": \"{key}\" must be {expected}, not {value.GetRawText()}");
 }

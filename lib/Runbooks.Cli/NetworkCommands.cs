@@ -39,9 +39,9 @@ internal static class NetworkCommands
 
     private static readonly Option<bool> Check = new("--check") { Description = "Print what would change; change nothing." };
 
+    // The `network` subcommand of a verb (capture, diagnose, fix); RunbookCli puts it under the verb.
     private static Command Verb(string name, string description, Func<TunnelSession, ParseResult, bool, bool, CancellationToken, Task<int>> body, params Option[] extra)
     {
-        var verb = new Command(name, description);
         var network = new Command("network", $"{description} The machines come from a profile of the \"{Runbook}\" runbook in nbconfig.json.");
         var profile = new Option<string>("--profile") { Description = $"The \"{Runbook}\" profile naming the machines (e.g. twin, fly).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print JSON (the contract tools read) instead of text." };
@@ -75,30 +75,23 @@ internal static class NetworkCommands
                 }
             }
         }));
-        verb.Subcommands.Add(network);
-        return verb;
+        return network;
     }
 
     /// <summary>The targets and settings from the profile's parameters (the notebook's parameter names).</summary>
     internal static (NetworkTargets Targets, TunnelSettings Settings) Resolve(ParseResult result, string profileName)
     {
-        var catalogue = CliContext.LoadCatalogue(result)
-            ?? throw new KeyNotFoundException($"no nbconfig.json here or above: the machines are named by a profile of the \"{Runbook}\" runbook in it (or use --config PATH).");
-        var profile = catalogue.Find(Runbook).Profile(profileName);
-        string Text(string key, string fallback) => profile.Parameters.TryGetValue(key, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString()! : throw Wrong(key, "a string", v) : fallback;
-        int Number(string key, int fallback) => profile.Parameters.TryGetValue(key, out var v) ? v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) ? n : throw Wrong(key, "a whole number", v) : fallback;
-        ArgumentException Wrong(string key, string expected, JsonElement value) =>
-            new($"profile \"{profileName}\" of \"{Runbook}\": \"{key}\" must be {expected}, not {value.GetRawText()}");
+        var p = CliContext.ProfileParameters(result, Runbook, profileName);
         try
         {
-            var targets = NetworkTargets.Create(Text("server", ""), Text("client", ""), Text("sshUser", "root"), Number("sshPort", 22),
-                Text("identityFile", ""), Text("knownHostsFile", ""), Text("hostKeyPolicy", "strict"));
+            var targets = NetworkTargets.Create(p.Text("server", ""), p.Text("client", ""), p.Text("sshUser", "root"), p.Number("sshPort", 22),
+                p.Text("identityFile", ""), p.Text("knownHostsFile", ""), p.Text("hostKeyPolicy", "strict"));
             var defaults = new TunnelSettings();
-            return (targets, new TunnelSettings(Text("wireguardInterface", defaults.Interface), Number("servicePort", defaults.ServicePort)));
+            return (targets, new TunnelSettings(p.Text("wireguardInterface", defaults.Interface), p.Number("servicePort", defaults.ServicePort)));
         }
         catch (ArgumentException e)
         {
-            throw new KeyNotFoundException($"profile \"{profileName}\" of \"{Runbook}\" in {catalogue.SourcePath}: {e.Message}");
+            throw new KeyNotFoundException($"profile \"{profileName}\" of \"{Runbook}\": {e.Message}");
         }
     }
 

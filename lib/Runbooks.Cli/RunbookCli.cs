@@ -13,10 +13,18 @@ public static class RunbookCli
         root.Subcommands.Add(StepCommand.Create());
         root.Subcommands.Add(DescribeCommand.Create());
         root.Subcommands.Add(LabCommand.Create());
-        root.Subcommands.Add(NetworkCommands.Capture());
-        root.Subcommands.Add(NetworkCommands.Diagnose());
-        root.Subcommands.Add(NetworkCommands.Fix());
+        root.Subcommands.Add(Verb("capture", "Capture a challenge's machines' state (one round trip each).", NetworkCommands.Capture(), StorageCommands.Capture()));
+        root.Subcommands.Add(Verb("diagnose", "Diagnose a challenge's machines from their state.", NetworkCommands.Diagnose(), StorageCommands.Diagnose()));
+        root.Subcommands.Add(Verb("fix", "Plan and apply the fixes; --check prints the plan and changes nothing.", NetworkCommands.Fix()));
         return root;
+    }
+
+    private static Command Verb(string name, string description, params Command[] subjects)
+    {
+        var verb = new Command(name, description);
+        foreach (var subject in subjects)
+            verb.Subcommands.Add(subject);
+        return verb;
     }
 
     /// <summary>Parses and runs; a command line that does not parse is bad input (exit 2), not a failed runbook (exit 1).</summary>
