@@ -8,12 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh tools
 scripts/publish.sh
-# The network runbook builds its twin itself (profile "twin"); take it down afterwards so nothing of it
-# outlives the job. KEEP_LABS=1 leaves it up for a look (runbook lab exec network client -- …).
+# The runbooks build their twins themselves (profile "twin"); take them down afterwards so nothing of them
+# outlives the job. KEEP_LABS=1 leaves them up for a look (runbook lab exec network client -- …).
 runbook=artifacts/publish/runbook/runbook
 status=0
 "$runbook" run --ci --junit artifacts/notebooks/junit.xml "$@" || status=$?
 if [ "${KEEP_LABS:-0}" != 1 ]; then
   "$runbook" lab down network || status=1
+  "$runbook" lab down storage || status=1
 fi
 exit "$status"
