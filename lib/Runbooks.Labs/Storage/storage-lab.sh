@@ -432,7 +432,8 @@ cmd_image() {
     mv -T "$tmp" "$image"
     trap - EXIT
     # Older images (other recipes) are no longer reachable; keep the cache to the one in use.
-    find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -type d -regex '.*/[0-9a-f]\{16\}' ! -name "$hash" -exec rm -rf {} +
+    find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended -regex '.*/(\.build-)?[0-9a-f]{16}(\.[A-Za-z0-9]{6})?' \
+        ! -name "$hash" -exec rm -rf {} +
     log "image built in $((SECONDS - start)) s"
     printf '%s\n' "$image"
 }
