@@ -140,7 +140,12 @@ internal static class LabCommand
             Description = "The command; like ssh, its words are joined with spaces and run by bash on the machine. Put `--` before it.",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var command = new Command("exec", "Run a command on a lab machine (network: through its console, no ssh; storage: over ssh); exits with the command's exit code.");
+        var console = new Option<bool>("--console")
+        {
+            Description = "storage only: type the command on the guest's serial console instead of using ssh (for when sshd or the network broke; output and errors come as one stream).",
+        };
+        var command = new Command("exec", "Run a command on a lab machine (network: through its console, no ssh; storage: over ssh, or --console); exits with the command's exit code.");
+        command.Options.Add(console);
         command.Arguments.Add(lab);
         command.Arguments.Add(machine);
         command.Arguments.Add(commandWords);
@@ -151,8 +156,11 @@ internal static class LabCommand
             if (name == StorageLab.Name)
             {
                 // One machine: the word in the machine's place is the command's first.
-                return new StorageLab().ExecAttachedAsync(string.Join(' ', [result.GetValue(machine)!, .. words]), cancellationToken);
+                var line = string.Join(' ', [result.GetValue(machine)!, .. words]);
+                return result.GetValue(console) ? ExecStorageConsoleAsync(line, cancellationToken) : new StorageLab().ExecAttachedAsync(line, cancellationToken);
             }
+            if (result.GetValue(console))
+                throw new LabInputException("--console is an option of the storage lab only (the network lab's exec is always its console).");
             if (words.Length == 0)
                 throw new LabInputException("no command given; usage: runbook lab exec network MACHINE -- COMMAND…");
             return new NetworkLab().ExecAttachedAsync(result.GetValue(machine)!, string.Join(' ', words), cancellationToken);
@@ -179,6 +187,13 @@ internal static class LabCommand
         Console.WriteLine($"ssh:     {StorageLab.SshCommandLine(state)}");
         Console.WriteLine("console: runbook lab exec storage -- test-storage.sh --no-fill");
         return CliContext.Succeeded;
+    }
+
+    private static async Task<int> ExecStorageConsoleAsync(string commandLine, CancellationToken cancellationToken)
+    {
+        var result = await new StorageLab().ExecConsoleAsync(commandLine, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Console.Write(result.StandardOutput);
+        return result.ExitCode;
     }
 
     private static async Task<int> StorageStatusAsync(bool json, CancellationToken cancellationToken)

@@ -127,13 +127,13 @@ public sealed class StorageLab
         CheckPrerequisites();
         using var _ = await LabLock.AcquireAsync(LockFile, s_lockTimeout, cancellationToken).ConfigureAwait(false);
         await DownLockedAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureImageLockedAsync(cancellationToken).ConfigureAwait(false);
+        var image = await EnsureImageLockedAsync(cancellationToken).ConfigureAwait(false);
         await EnsureKeyAsync(cancellationToken).ConfigureAwait(false);
         var seconds = ((int)Math.Round(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         CommandResult boot;
         try
         {
-            boot = await RunScriptAsync(["up", IdentityFile, seconds], s_bootTimeout, cancellationToken).ConfigureAwait(false);
+            boot = await RunScriptAsync(["up", IdentityFile, seconds, image], s_bootTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (HostCommandTimeoutException e)
         {
@@ -215,6 +215,66 @@ public sealed class StorageLab
         return process.ExitCode;
     }
 
+    /// <summary>
+    /// Runs <paramref name="commandLine"/> through the guest's serial console instead of ssh: the way in when sshd (or
+    /// the network) is what broke. A root bash always waits on the guest's ttyS0, which qemu exposes as the unix socket
+    /// <c>/run/runbook-lab/storage/console.sock</c>; this types the command there and reads its output up to a marker
+    /// carrying its exit code. Standard error is merged into standard output (a terminal has one stream), and one
+    /// client at a time: a second waits for the first.
+    /// </summary>
+    /// <exception cref="LabNotUpException">The lab is not up.</exception>
+    /// <exception cref="LabException">The console did not answer within the timeout (its shell may be busy with an earlier command).</exception>
+    public async Task<CommandResult> ExecConsoleAsync(string commandLine, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(commandLine);
+        RunningState();
+        var limit = timeout ?? TimeSpan.FromMinutes(10);
+        var startedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var nonce = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limit);
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(ConsoleSocket), deadline.Token).ConfigureAwait(false);
+            // The typed lines are echoed back and show "%s" and "$?", never the nonce and a number: only the real
+            // printf output matches the markers. Prompts off, so nothing but the command's output lies between them.
+            var typed = "PS1= PS2= ; stty -echo\n"
+                + $"printf '\\n__RB_BEGIN_%s__\\n' {nonce}; ( {commandLine}\n) < /dev/null; printf '\\n__RB_END_%s_%s__\\n' {nonce} \"$?\"\n";
+            await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(typed), deadline.Token).ConfigureAwait(false);
+            var received = new System.Text.StringBuilder();
+            var buffer = new byte[8192];
+            var end = new System.Text.RegularExpressions.Regex($@"__RB_BEGIN_{nonce}__\r?\n(?<out>.*?)\r?\n?__RB_END_{nonce}_(?<code>\d+)__",
+                System.Text.RegularExpressions.RegexOptions.Singleline);
+            while (true)
+            {
+                var n = await socket.ReceiveAsync(buffer, deadline.Token).ConfigureAwait(false);
+                if (n == 0)
+                    throw new LabException("the guest's console closed the connection (qemu stopped?).");
+                received.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, n));
+                if (end.Match(received.ToString()) is { Success: true } match)
+                {
+                    var output = match.Groups["out"].Value.Replace("\r\n", "\n", StringComparison.Ordinal);
+                    if (output.Length > 0 && !output.EndsWith('\n'))
+                        output += "\n";
+                    return new CommandResult("storage", commandLine, int.Parse(match.Groups["code"].Value, CultureInfo.InvariantCulture), output, "", startedAt, clock.Elapsed);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new LabException($"the guest's console ({ConsoleSocket}) gave no answer within {limit.TotalSeconds:0} s; its shell may still be running an earlier command.");
+        }
+        catch (SocketException e)
+        {
+            throw new LabException($"could not reach the guest's console {ConsoleSocket} ({e.Message}). Run `runbook lab up storage` if the lab is down.", e);
+        }
+    }
+
+    /// <summary>The unix socket of the guest's serial console (a root shell), while the lab is up.</summary>
+    public const string ConsoleSocket = StateFolder + "/console.sock";
+
     /// <summary>The ssh command line that logs in to the booted guest (for messages and for engineers).</summary>
     public static string SshCommandLine(StorageLabState state) =>
         $"ssh -i {state.IdentityFile} -o UserKnownHostsFile={state.KnownHostsFile} -p {state.SshPort} root@127.0.0.1";
@@ -224,7 +284,8 @@ public sealed class StorageLab
         "-i", state.IdentityFile, "-p", state.SshPort.ToString(CultureInfo.InvariantCulture),
         "-o", "UserKnownHostsFile=" + state.KnownHostsFile, "-o", "StrictHostKeyChecking=yes", "-o", "GlobalKnownHostsFile=/dev/null",
         "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR",
-        tty ? "-t" : "-T", "root@127.0.0.1", "--", commandLine,
+        // Nothing after the destination is an ssh option: a "--" there would reach the guest's shell as a word.
+        tty ? "-t" : "-T", "root@127.0.0.1", commandLine,
     ];
 
     private static StorageLabState RunningState()

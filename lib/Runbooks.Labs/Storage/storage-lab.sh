@@ -4,7 +4,7 @@
 #
 #   storage-lab.sh recipe                       prints the recipe hash and the image folder it names
 #   storage-lab.sh image                        builds the image unless cached; prints its folder
-#   storage-lab.sh up KEYFILE [REMOUNT_DELAY]   image, then boots a pristine copy; writes lab.json
+#   storage-lab.sh up KEYFILE [REMOUNT_DELAY [IMAGE]]  image (unless given), then boots a pristine copy; writes lab.json
 #   storage-lab.sh down [PID...]                stops the guest, removes the overlay and the state folder
 #
 # Run as root. Everything the guest runs is in this file (heredocs), so the hash of this text is the recipe:
@@ -43,19 +43,23 @@ script_text() {
 }
 
 # The kernel package the meta-package points at now, and its version: part of the recipe, so a kernel update
-# (after apt-get update) builds a new image.
-kernel_package() {
-    local pkg
-    pkg=$(apt-cache depends "$KERNEL_META" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
-    [[ -n $pkg ]] || die "apt does not know $KERNEL_META; run \`apt-get update\` (the guest's kernel comes from Debian's archive)"
-    printf '%s\n' "$pkg"
+# (after apt-get update) builds a new image. One apt-cache call (~1 s: it loads apt's whole cache), kept.
+KERNEL_INFO=
+kernel_info() {
+    if [[ -z $KERNEL_INFO ]]; then
+        KERNEL_INFO=$(apt-cache show --no-all-versions "$KERNEL_META" 2>/dev/null \
+            | awk '/^Depends:/ {for (i = 2; i <= NF; i++) if ($i ~ /^linux-image-/) {sub(",", "", $i); p = $i}} /^Version:/ {v = $2} END {if (p != "") print p, v}')
+        [[ -n $KERNEL_INFO ]] || die "apt does not know $KERNEL_META; run \`apt-get update\` (the guest's kernel comes from Debian's archive)"
+    fi
+    printf '%s\n' "$KERNEL_INFO"
 }
 
+kernel_package() { kernel_info | cut -d' ' -f1; }
+
 recipe_hash() {
-    local pkg version
-    pkg=$(kernel_package)
-    version=$(apt-cache show --no-all-versions "$pkg" | awk '/^Version:/ {print $2; exit}')
-    { script_text; printf '\n%s\n%s %s\n' "$PACKAGES" "$pkg" "$version"; } | sha256sum | cut -c1-16
+    local info
+    info=$(kernel_info)
+    { script_text; printf '\n%s\n%s\n' "$PACKAGES" "$info"; } | sha256sum | cut -c1-16
 }
 
 cmd_recipe() {
@@ -70,6 +74,7 @@ cmd_recipe() {
 guest_inittab() {
     cat <<'EOF'
 ::sysinit:/etc/init.d/rcS
+ttyS0::respawn:-/bin/bash
 ::ctrlaltdel:/bin/busybox poweroff -f
 ::shutdown:/bin/sync
 EOF
@@ -381,6 +386,8 @@ qemu_base() {
 
 cmd_image() {
     local hash image
+    # Outside $(...), so the apt-cache answer is kept for the rest of this run.
+    kernel_info > /dev/null
     hash=$(recipe_hash)
     image="$CACHE_ROOT/$hash"
     if [[ -f $image/recipe.txt && -f $image/root.ext4 ]]; then
@@ -424,7 +431,7 @@ cmd_image() {
     e2fsck -fy "$tmp/root.ext4" > /dev/null 2>&1 || true
     {
         echo "hash $hash"
-        echo "kernel $pkg $(apt-cache show --no-all-versions "$pkg" | awk '/^Version:/ {print $2; exit}')"
+        echo "kernel $(kernel_info)"
         echo "packages $PACKAGES"
         echo "builtAt $(date -u +%Y-%m-%dT%H:%M:%SZ)"
         echo "buildSeconds $((SECONDS - start))"
@@ -475,11 +482,13 @@ wait_http() {
 }
 
 cmd_up() {
-    local keyfile=$1 delay=${2:-48}
+    local keyfile=$1 delay=${2:-48} image=${3:-}
     [[ -f $keyfile.pub ]] || die "no public key $keyfile.pub"
     [[ $delay =~ ^[0-9]+$ ]] || die "the remount delay must be a whole number of seconds, not '$delay'"
-    local image
-    image=$(cmd_image)
+    # The caller may pass the image folder `image` just printed, sparing a second look at the recipe.
+    if [[ -z $image || ! -f $image/recipe.txt ]]; then
+        image=$(cmd_image)
+    fi
     local p
     for p in $SSH_PORT $HTTP_PORT; do
         port_busy "$p" && die "port 127.0.0.1:$p is taken by another program (ss -ltnp 'sport = :$p'); the storage lab needs it"
@@ -502,7 +511,8 @@ cmd_up() {
         -fw_cfg name=opt/runbook/host_key,file="$STATE/ssh_host_ed25519_key" \
         -fw_cfg name=opt/runbook/lab.env,file="$STATE/lab.env" \
         -qmp unix:"$STATE/qmp.sock",server=on,wait=off \
-        -serial file:"$STATE/console.log" \
+        -chardev socket,id=console,path="$STATE/console.sock",server=on,wait=off,logfile="$STATE/console.log" \
+        -serial chardev:console \
         -daemonize -pidfile "$STATE/qemu.pid" \
         || die "qemu did not start"
     local pid

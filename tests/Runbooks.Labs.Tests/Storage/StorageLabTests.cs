@@ -214,6 +214,23 @@ public sealed class StorageLabTests(StorageLabFixture fixture)
     }
 
     [Fact]
+    public async Task ConsoleExec_WorksWhenSshdIsGone()
+    {
+        await fixture.UpAsync();
+
+        var viaConsole = await _lab.ExecConsoleAsync("hostname; echo to-stderr >&2; exit 7", s_commandTimeout);
+        Assert.Equal((7, "storage\nto-stderr\n"), (viaConsole.ExitCode, viaConsole.StandardOutput));
+
+        // Break ssh the way an engineer might, then repair it from the console.
+        var killed = await _lab.ExecConsoleAsync("pkill -x sshd; sleep 0.5; pgrep -x sshd || echo no-sshd", s_commandTimeout);
+        Assert.Equal("no-sshd\n", killed.StandardOutput);
+        Assert.False((await _lab.StatusAsync()).SshAnswers);
+        var restarted = await _lab.ExecConsoleAsync("/usr/sbin/sshd && echo started", s_commandTimeout);
+        Assert.Equal((0, "started\n"), (restarted.ExitCode, restarted.StandardOutput));
+        Assert.Equal("storage\n", (await Exec("hostname")).StandardOutput);
+    }
+
+    [Fact]
     public async Task Down_AfterACrash_FindsQemuByItsMarker()
     {
         var state = await fixture.UpAsync();
