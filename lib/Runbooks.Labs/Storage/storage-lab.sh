@@ -498,6 +498,7 @@ cmd_up() {
     mkdir -p "$STATE" "$RUN_FOLDER"
     chmod 700 "$STATE"
     # This boot's host key: made here, so known_hosts is written before the guest even starts.
+    rm -f "$STATE"/ssh_host_ed25519_key "$STATE"/ssh_host_ed25519_key.pub
     ssh-keygen -q -t ed25519 -N '' -C "storage-lab-host" -f "$STATE/ssh_host_ed25519_key"
     printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1,2 "$STATE/ssh_host_ed25519_key.pub")" > "$STATE/known_hosts"
     echo "REMOUNT_DELAY=$delay" > "$STATE/lab.env"

@@ -227,6 +227,9 @@ public sealed class StorageLabTests(StorageLabFixture fixture)
         Assert.False((await _lab.StatusAsync()).SshAnswers);
         var restarted = await _lab.ExecConsoleAsync("/usr/sbin/sshd && echo started", s_commandTimeout);
         Assert.Equal((0, "started\n"), (restarted.ExitCode, restarted.StandardOutput));
+        // sshd daemonizes before it listens: wait for its banner as `lab up` does.
+        for (var i = 0; i < 50 && !(await _lab.StatusAsync()).SshAnswers; i++)
+            await Task.Delay(200);
         Assert.Equal("storage\n", (await Exec("hostname")).StandardOutput);
     }
 
