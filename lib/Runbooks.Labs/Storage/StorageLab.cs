@@ -74,6 +74,9 @@ public sealed class StorageLab
 
     private readonly LocalHost _host = new();
 
+    /// <summary>The build script's text: the recipe the image cache is keyed on.</summary>
+    internal static string Script => s_script.Value;
+
     /// <param name="identityFile">The login key the guest accepts; made on first use. Default: <see cref="DefaultIdentityFile"/>.</param>
     public StorageLab(string? identityFile = null)
     {

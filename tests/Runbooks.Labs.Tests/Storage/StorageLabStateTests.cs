@@ -1,3 +1,4 @@
+using Runbooks.Hosts;
 using Runbooks.Labs.Storage;
 
 namespace Runbooks.Labs.Tests.Storage;
@@ -52,4 +53,24 @@ public sealed class StorageLabStateTests
     [Fact]
     public void IsQemu_IsFalseForAProcessWithoutTheMarker() =>
         Assert.False(StorageLab.IsQemu(Environment.ProcessId));
+
+    [Fact]
+    public async Task RecipeHash_IsStable_AndChangesWithTheScriptText()
+    {
+        await using var host = new LocalHost();
+        async Task<string> Recipe(string script)
+        {
+            var r = await host.RunAsync(HostCommand.Exec("bash", "-c", script, "storage-lab.sh", "recipe").WithValidation(CommandValidation.None));
+            Assert.True(r.Succeeded, r.StandardError);
+            return r.StandardOutput;
+        }
+
+        var once = await Recipe(StorageLab.Script);
+        var again = await Recipe(StorageLab.Script);
+        var changed = await Recipe(StorageLab.Script + "\n# one more line\n");
+
+        Assert.Matches(@"^[0-9a-f]{16} .+/runbook/lab/storage/[0-9a-f]{16}\n$", once);
+        Assert.Equal(once, again);
+        Assert.NotEqual(once, changed);
+    }
 }
