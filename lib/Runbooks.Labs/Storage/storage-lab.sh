@@ -243,7 +243,7 @@ guest_test_storage() {
     cat <<'EOF'
 #!/bin/bash
 # test-storage.sh [--no-fill]: checks the storage of this machine. Exit 0 only if every check passes.
-#   --no-fill  skip the long write phase (100M files until /data is at least 6 GB); it needs a grower.
+#   --no-fill  skip the long write phase (100M files until /data holds at least 6 GB); it needs a grower.
 fill=1
 [[ ${1:-} == --no-fill ]] && fill=0
 failed=0
@@ -277,9 +277,10 @@ else
 fi
 
 if [[ $fill -eq 1 ]]; then
-    echo "Filling /data with 100M files until it is at least 6 GB"
+    # Until the volume holds 6 GB (about 58 files): more than the 4 GiB volume can take, so a grower must keep up.
+    echo "Filling /data with 100M files until it holds at least 6 GB"
     n=0
-    while (( $(df -P -B1 /data | awk 'NR == 2 {print $2}') < 6000000000 && n < 80 )); do
+    while (( $(df -P -B1 /data | awk 'NR == 2 {print $3}') < 6000000000 && n < 80 )); do
         if ! dd if=/dev/zero of=/data/test/$n bs=1M count=100 conv=fsync status=none; then
             fail "could not write /data/test/$n"
             break
