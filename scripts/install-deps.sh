@@ -14,7 +14,7 @@
 set -euo pipefail
 
 # tools: what the runbooks and the lab twins call (ssh, sshd, wg, wireguard-go, ip, iptables, nft, ping,
-# curl, python3, lvm/lvs, ...)
+# curl, python3, lvm/lvs, qemu and the storage lab's image builders, ...)
 TOOLS_PACKAGES=(
   openssh-client   # ssh, scp, ssh-keygen
   openssh-server   # sshd for the lab twin's hosts
@@ -31,6 +31,13 @@ TOOLS_PACKAGES=(
   psmisc           # killall, fuser, pstree
   util-linux       # losetup, lsblk, unshare, nsenter, mount
   ca-certificates  # TLS roots for curl
+  qemu-system-x86  # qemu-system-x86_64: the storage lab's guest (TCG; no KVM here)
+  qemu-utils       # qemu-img: the storage lab's throwaway overlay per boot
+  mmdebstrap       # the storage lab's guest root file system (Debian 12 minbase)
+  busybox-static   # the storage lab's initramfs (the guest's own copy comes from its image)
+  cpio             # packs the storage lab's initramfs
+  e2fsprogs        # mkfs.ext4 -d, e2fsck: the storage lab's root image
+  kmod             # depmod for the storage lab's guest kernel modules
 )
 
 # bench: the Jupyter baseline the runbook CLI is benchmarked against.

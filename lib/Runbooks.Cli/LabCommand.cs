@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Runbooks.Labs;
 using Runbooks.Labs.Network;
+using Runbooks.Labs.Storage;
 using Runbooks.Text;
 
 namespace Runbooks.Cli;
@@ -17,8 +18,8 @@ namespace Runbooks.Cli;
 /// </summary>
 internal static class LabCommand
 {
-    /// <summary>The labs this build knows; storage comes later.</summary>
-    private static readonly string[] s_knownLabs = [NetworkLab.Name];
+    /// <summary>The labs this build knows.</summary>
+    private static readonly string[] s_knownLabs = [NetworkLab.Name, StorageLab.Name];
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
     {
@@ -41,11 +42,22 @@ internal static class LabCommand
     private static Command Up()
     {
         var lab = LabArgument();
+        var remountDelay = new Option<int?>("--remount-delay")
+        {
+            Description = "storage only: seconds after boot before the hidden remounter (fault S1) keeps /data read-only (default 48, as on the real machine).",
+        };
         var command = new Command("up", "Build the lab from nothing, with every planted fault in place (removes any previous one first).");
         command.Arguments.Add(lab);
+        command.Options.Add(remountDelay);
         command.SetAction((result, cancellationToken) => Guard(async () =>
         {
-            var network = Resolve(result.GetValue(lab)!);
+            var name = Known(result.GetValue(lab)!);
+            var delay = result.GetValue(remountDelay);
+            if (name == StorageLab.Name)
+                return await UpStorageAsync(delay, cancellationToken).ConfigureAwait(false);
+            if (delay is not null)
+                throw new LabInputException("--remount-delay is an option of the storage lab only.");
+            var network = new NetworkLab();
             var clock = Stopwatch.StartNew();
             var state = await network.UpAsync(cancellationToken).ConfigureAwait(false);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network lab up in {clock.Elapsed.TotalSeconds:0.00} s, broken as planted:"));
@@ -61,14 +73,17 @@ internal static class LabCommand
     private static Command Down()
     {
         var lab = LabArgument();
-        var command = new Command("down", "Remove everything the lab made: machines and their processes, bridge, veths, nft table, state folder.");
+        var command = new Command("down", "Remove everything the lab made (network: machines, bridge, veths, nft table; storage: the guest and its overlay) and its state folder.");
         command.Arguments.Add(lab);
         command.SetAction((result, cancellationToken) => Guard(async () =>
         {
-            var network = Resolve(result.GetValue(lab)!);
+            var name = Known(result.GetValue(lab)!);
             var clock = Stopwatch.StartNew();
-            await network.DownAsync(cancellationToken).ConfigureAwait(false);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network lab down in {clock.Elapsed.TotalSeconds:0.00} s; nothing of it is left."));
+            if (name == StorageLab.Name)
+                await new StorageLab().DownAsync(cancellationToken).ConfigureAwait(false);
+            else
+                await new NetworkLab().DownAsync(cancellationToken).ConfigureAwait(false);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} lab down in {clock.Elapsed.TotalSeconds:0.00} s; nothing of it is left."));
             return CliContext.Succeeded;
         }));
         return command;
@@ -78,12 +93,14 @@ internal static class LabCommand
     {
         var lab = LabArgument();
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
-        var command = new Command("status", "Show whether the lab is up and, per machine, its holder, sshd, wg0 and web server. Exits 1 when the lab is not up.");
+        var command = new Command("status", "Show whether the lab is up and its parts (network: per machine holder, sshd, wg0, web server; storage: qemu, ssh, http). Exits 1 when the lab is not up.");
         command.Arguments.Add(lab);
         command.Options.Add(json);
         command.SetAction((result, cancellationToken) => Guard(async () =>
         {
-            var network = Resolve(result.GetValue(lab)!);
+            if (Known(result.GetValue(lab)!) == StorageLab.Name)
+                return await StorageStatusAsync(result.GetValue(json), cancellationToken).ConfigureAwait(false);
+            var network = new NetworkLab();
             var status = await network.StatusAsync(cancellationToken).ConfigureAwait(false);
             if (result.GetValue(json))
             {
@@ -114,28 +131,92 @@ internal static class LabCommand
     private static Command Exec()
     {
         var lab = LabArgument();
-        var machine = new Argument<string>("machine") { Description = $"The machine: {string.Join(", ", NetworkLab.AcceptedMachineNames)}." };
+        var machine = new Argument<string>("machine")
+        {
+            Description = $"network: the machine ({string.Join(", ", NetworkLab.AcceptedMachineNames)}); storage has one machine and takes none.",
+        };
         var commandWords = new Argument<string[]>("command")
         {
             Description = "The command; like ssh, its words are joined with spaces and run by bash on the machine. Put `--` before it.",
-            Arity = ArgumentArity.OneOrMore,
+            Arity = ArgumentArity.ZeroOrMore,
         };
-        var command = new Command("exec", "Run a command on a lab machine through its console (no ssh involved); exits with the command's exit code.");
+        var console = new Option<bool>("--console")
+        {
+            Description = "storage only: type the command on the guest's serial console instead of using ssh (for when sshd or the network broke; output and errors come as one stream).",
+        };
+        var command = new Command("exec", "Run a command on a lab machine (network: through its console, no ssh; storage: over ssh, or --console); exits with the command's exit code.");
+        command.Options.Add(console);
         command.Arguments.Add(lab);
         command.Arguments.Add(machine);
         command.Arguments.Add(commandWords);
         command.SetAction((result, cancellationToken) => Guard(() =>
         {
-            var network = Resolve(result.GetValue(lab)!);
-            return network.ExecAttachedAsync(result.GetValue(machine)!, string.Join(' ', result.GetValue(commandWords)!), cancellationToken);
+            var name = Known(result.GetValue(lab)!);
+            var words = result.GetValue(commandWords) ?? [];
+            if (name == StorageLab.Name)
+            {
+                // One machine: the word in the machine's place is the command's first.
+                var line = string.Join(' ', [result.GetValue(machine)!, .. words]);
+                return result.GetValue(console) ? ExecStorageConsoleAsync(line, cancellationToken) : new StorageLab().ExecAttachedAsync(line, cancellationToken);
+            }
+            if (result.GetValue(console))
+                throw new LabInputException("--console is an option of the storage lab only (the network lab's exec is always its console).");
+            if (words.Length == 0)
+                throw new LabInputException("no command given; usage: runbook lab exec network MACHINE -- COMMAND…");
+            return new NetworkLab().ExecAttachedAsync(result.GetValue(machine)!, string.Join(' ', words), cancellationToken);
         }));
         return command;
     }
 
-    private static NetworkLab Resolve(string lab) =>
-        string.Equals(lab, NetworkLab.Name, StringComparison.OrdinalIgnoreCase)
-            ? new NetworkLab()
-            : throw new LabInputException($"unknown lab '{lab}'; the known labs are: {string.Join(", ", s_knownLabs)}{Suggestions.Hint(lab, s_knownLabs)}");
+    private static string Known(string lab) =>
+        s_knownLabs.FirstOrDefault(known => string.Equals(lab, known, StringComparison.OrdinalIgnoreCase))
+            ?? throw new LabInputException($"unknown lab '{lab}'; the known labs are: {string.Join(", ", s_knownLabs)}{Suggestions.Hint(lab, s_knownLabs)}");
+
+    private static async Task<int> UpStorageAsync(int? remountDelaySeconds, CancellationToken cancellationToken)
+    {
+        if (remountDelaySeconds is < 0)
+            throw new LabInputException($"--remount-delay must be 0 or more seconds (got {remountDelaySeconds}).");
+        var clock = Stopwatch.StartNew();
+        var state = await new StorageLab().UpAsync(
+            remountDelaySeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null, cancellationToken).ConfigureAwait(false);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"storage lab up in {clock.Elapsed.TotalSeconds:0.00} s (boot to ssh {state.BootToSshSeconds:0.0} s), broken as planted:"));
+        Console.WriteLine($"  guest    qemu pid {state.QemuPid}, image {state.ImageFolder}");
+        Console.WriteLine($"  objects  http://127.0.0.1:{state.HttpPort}/ (guest port 8000)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  S1       /data goes on being remounted read-only {state.RemountDelaySeconds} s after boot"));
+        Console.WriteLine($"ssh:     {StorageLab.SshCommandLine(state)}");
+        Console.WriteLine("console: runbook lab exec storage -- test-storage.sh --no-fill");
+        return CliContext.Succeeded;
+    }
+
+    private static async Task<int> ExecStorageConsoleAsync(string commandLine, CancellationToken cancellationToken)
+    {
+        var result = await new StorageLab().ExecConsoleAsync(commandLine, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Console.Write(result.StandardOutput);
+        return result.ExitCode;
+    }
+
+    private static async Task<int> StorageStatusAsync(bool json, CancellationToken cancellationToken)
+    {
+        var status = await new StorageLab().StatusAsync(cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(status, s_json));
+        }
+        else if (status.BuiltAt is null)
+        {
+            Console.WriteLine("storage lab: down (run `runbook lab up storage` to boot it)");
+        }
+        else
+        {
+            var built = status.BuiltAt.Value.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            Console.WriteLine(status.Up ? $"storage lab: up, booted {built}" : $"storage lab: BROKEN, booted {built}; qemu is gone (run `runbook lab up storage` to boot it again)");
+            Console.WriteLine($"  qemu pid {status.QemuPid} {(status.QemuAlive ? "alive" : "GONE")}"
+                + $"  ssh 127.0.0.1:{status.SshPort} {(status.SshAnswers ? "answers" : "NOT answering")}"
+                + $"  http 127.0.0.1:{status.HttpPort} {(status.HttpAnswers ? "answers" : "NOT answering")}");
+        }
+        return status.Up ? CliContext.Succeeded : CliContext.RunbookFailed;
+    }
 
     /// <summary>Lab errors name what was wrong and what to do; those where nothing ran are bad input (exit 2).</summary>
     private static Task<int> Guard(Func<Task<int>> body) => CliContext.Guard(async () =>

@@ -52,7 +52,7 @@ public sealed class LabCommandTests(NetworkLabFixture fixture)
         var missingCommand = Runbook("lab", "exec", "network", "client");
 
         Assert.Equal((2, "runbook: the network lab has no machine 'srever'; use one of: server, client, wg-server, wg-client; did you mean \"server\"?\n"), (machine.ExitCode, machine.Stderr));
-        Assert.Equal((2, "runbook: unknown lab 'netwrok'; the known labs are: network; did you mean \"network\"?\n"), (lab.ExitCode, lab.Stderr));
+        Assert.Equal((2, "runbook: unknown lab 'netwrok'; the known labs are: network, storage; did you mean \"network\"?\n"), (lab.ExitCode, lab.Stderr));
         Assert.Equal(2, missingCommand.ExitCode);
     }
 
