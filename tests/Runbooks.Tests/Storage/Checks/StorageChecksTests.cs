@@ -62,4 +62,18 @@ public class StorageChecksTests
             Assert.False(string.IsNullOrWhiteSpace(f.Fix));
         });
     }
+
+    [Fact]
+    public void The_broken_twin_shows_its_planted_faults()
+    {
+        // data/captures/storage/twin-broken: `runbook capture storage --profile twin --raw …` on a freshly booted twin,
+        // before its remounter's delay ran out (so S1 shows as the read-only mount and fstab line).
+        var findings = StorageChecks.Run(StorageFixtures.Snapshot("twin-broken/storage.txt"));
+
+        Assert.Equal(
+            ["data-mounted-read-only", "deleted-file-held-open", "fstab-mounts-read-only", "lv-too-small", "pv-data-offset-abnormal",
+             "pv-not-allocatable", "pv-smaller-than-device", "root-filesystem-full", "vg-missing-disks"],
+            findings.Select(f => f.Check).Order().ToArray());
+        Assert.Contains(One(findings, "root-filesystem-full").Evidence, e => e.Contains("/.tempfile", StringComparison.Ordinal) && e.Contains("python3", StringComparison.Ordinal));
+    }
 }
