@@ -76,10 +76,15 @@ public static class StorageChecks
 
         var remounts = s.KernelMessages.Where(m => m.Text.Contains("re-mounted", StringComparison.OrdinalIgnoreCase) || m.Text.Contains("remount", StringComparison.OrdinalIgnoreCase)).ToList();
         var remounters = s.Processes.Where(p => p.CommandLine.Contains("remount", StringComparison.Ordinal) || (p.CommandLine.Contains("mount ", StringComparison.Ordinal) && p.CommandLine.Contains(" ro", StringComparison.Ordinal))).ToList();
-        if (remounts.Count > 0 || remounters.Count > 0)
+        // A script a running shell executes that remounts: found by its text, whatever the process is called.
+        var scripts = s.MountLinesInScripts.Where(l => l.Text.Contains("remount", StringComparison.Ordinal) && !l.Text.TrimStart().StartsWith('#')).ToList();
+        foreach (var script in scripts.Select(l => l.Path).Distinct())
+            remounters.AddRange(s.Processes.Where(p => p.CommandLine.Split(' ').Skip(1).FirstOrDefault() == script && !remounters.Contains(p)));
+        if (remounts.Count > 0 || remounters.Count > 0 || scripts.Count > 0)
             yield return new Finding("data-remounted", Severity.Error, s.Hostname, $"Something remounts filesystems while the machine runs",
                 "A remount to read-only after boot undoes any `remount,rw`: it has to be found and stopped first.",
-                [.. remounts.TakeLast(5).Select(m => $"dmesg [{m.SinceBoot?.TotalSeconds:0.0}]: {m.Text}"), .. remounters.Select(p => $"ps: {p.Pid} (up {p.ElapsedSeconds} s) {p.CommandLine}")],
+                [.. remounts.TakeLast(5).Select(m => $"dmesg [{m.SinceBoot?.TotalSeconds:0.0}]: {m.Text}"), .. remounters.Select(p => $"ps: {p.Pid} (up {p.ElapsedSeconds} s) {p.CommandLine}"),
+                 .. scripts.Select(l => $"{l.Path}:{l.Line}: {l.Text.Trim()}")],
                 "Stop the process that remounts it, then remount read-write");
     }
 

@@ -13,3 +13,6 @@ public sealed record KernelMessage(TimeSpan? SinceBoot, string Text);
 /// <summary>A process (<c>ps -e -o pid,ppid,etimes,stat,args</c>).</summary>
 /// <param name="CommandLine">Its arguments joined by spaces; "[name]" for a kernel thread.</param>
 public sealed record ProcessEntry(int Pid, int ParentPid, long ElapsedSeconds, string State, string CommandLine);
+
+/// <summary>A line of a script a running shell executes (<c>grep -n -H</c>: path, line number, text).</summary>
+public sealed record ScriptLine(string Path, int Line, string Text);

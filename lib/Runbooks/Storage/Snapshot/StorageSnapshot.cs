@@ -37,6 +37,9 @@ public sealed record StorageSnapshot(
     ImmutableArray<ProcessEntry> Processes,
     ImmutableArray<CaptureProblem> Problems)
 {
+    /// <summary>Lines mentioning mounts in the scripts that running shells execute (<c>grep -n mount</c>), with the script's path.</summary>
+    public ImmutableArray<ScriptLine> MountLinesInScripts { get; init; } = [];
+
     public PhysicalVolume? PhysicalVolume(string name) => PhysicalVolumes.FirstOrDefault(p => p.Name == name);
 
     public VolumeGroup? VolumeGroup(string name) => VolumeGroups.FirstOrDefault(v => v.Name == name);

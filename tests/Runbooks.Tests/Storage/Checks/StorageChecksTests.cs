@@ -67,13 +67,17 @@ public class StorageChecksTests
     public void The_broken_twin_shows_its_planted_faults()
     {
         // data/captures/storage/twin-broken: `runbook capture storage --profile twin --raw …` on a freshly booted twin,
-        // before its remounter's delay ran out (so S1 shows as the read-only mount and fstab line).
+        // before its remounter's delay ran out: S1 shows as the read-only mount, the fstab line, and the remounting
+        // script found by its text although its process is called "logrotated".
         var findings = StorageChecks.Run(StorageFixtures.Snapshot("twin-broken/storage.txt"));
 
         Assert.Equal(
-            ["data-mounted-read-only", "deleted-file-held-open", "fstab-mounts-read-only", "lv-too-small", "pv-data-offset-abnormal",
+            ["data-mounted-read-only", "data-remounted", "deleted-file-held-open", "fstab-mounts-read-only", "lv-too-small", "pv-data-offset-abnormal",
              "pv-not-allocatable", "pv-smaller-than-device", "root-filesystem-full", "vg-missing-disks"],
             findings.Select(f => f.Check).Order().ToArray());
         Assert.Contains(One(findings, "root-filesystem-full").Evidence, e => e.Contains("/.tempfile", StringComparison.Ordinal) && e.Contains("python3", StringComparison.Ordinal));
+        var remounter = One(findings, "data-remounted").Evidence;
+        Assert.Contains(remounter, e => e.StartsWith("ps: ", StringComparison.Ordinal) && e.EndsWith("/bin/sh /usr/local/sbin/logrotated 48", StringComparison.Ordinal));
+        Assert.Contains("/usr/local/sbin/logrotated:6: mount -o remount,ro /data", remounter);
     }
 }
