@@ -24,7 +24,7 @@ public static partial class SsParser
             var line = raw.TrimEnd('\r');
             if (line.Trim().Length == 0)
                 continue;
-            var columns = Columns(line, 6);
+            var columns = Columns.Split(line, 6);
             if (columns.Count < 6)
                 throw CaptureFormatException.AtLine(Format, number, $"{columns.Count} columns; expected at least 6 (Netid State Recv-Q Send-Q Local:Port Peer:Port), as printed with -H (no header) and -n (numbers)");
             var protocol = columns[0];
@@ -64,30 +64,6 @@ public static partial class SsParser
         return IPAddress.TryParse(host, out var address)
             ? (address, port, device, false)
             : throw CaptureFormatException.AtLine(Format, line, $"local address \"{host}\" in \"{local}\" is not an IP address; run ss with -n so it prints numbers");
-    }
-
-    // Whitespace-separated columns; the last one takes the rest of the line, since process names may hold spaces.
-    private static List<string> Columns(string line, int splitCount)
-    {
-        var columns = new List<string>();
-        var i = 0;
-        while (i < line.Length)
-        {
-            while (i < line.Length && char.IsWhiteSpace(line[i]))
-                i++;
-            if (i >= line.Length)
-                break;
-            if (columns.Count == splitCount)
-            {
-                columns.Add(line[i..].TrimEnd());
-                break;
-            }
-            var start = i;
-            while (i < line.Length && !char.IsWhiteSpace(line[i]))
-                i++;
-            columns.Add(line[start..i]);
-        }
-        return columns;
     }
 
     [GeneratedRegex("""users:\(\("(?<name>(?:[^"\\]|\\.)*)",pid=(?<pid>[0-9]+)""")]
