@@ -43,8 +43,6 @@ public sealed record NetworkLabState(
     string KnownHostsFile,
     IReadOnlyList<NetworkLabMachine> Machines)
 {
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public NetworkLabMachine Server => Machines.Single(m => m.Role == NetworkMachineRole.Server);
 
     public NetworkLabMachine Client => Machines.Single(m => m.Role == NetworkMachineRole.Client);
@@ -57,42 +55,16 @@ public sealed record NetworkLabState(
         return Machines.Single(m => m.Name == canonical);
     }
 
-    /// <summary>The state in <paramref name="path"/>, or null when there is no such file (no lab was built, or it was taken down).</summary>
+    /// <summary>The state in <paramref name="path"/>, or null when there is no such file (no lab is up).</summary>
     /// <exception cref="LabException">The file exists but is not a lab.json this code wrote.</exception>
-    public static NetworkLabState? Read(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        return Parse(text, path);
-    }
+    public static NetworkLabState? Read(string path) => LabStateFile.Read<NetworkLabState>(path, NetworkLab.Name, Complete);
 
-    internal static NetworkLabState Parse(string json, string source)
-    {
-        NetworkLabState? state;
-        try
-        {
-            state = JsonSerializer.Deserialize<NetworkLabState>(json, s_json);
-        }
-        catch (JsonException e)
-        {
-            throw new LabException($"{source} is not a valid lab.json ({e.Message}); `runbook lab down network` removes what is left of that lab.", e);
-        }
-        // The build script writes every field; one missing means the file is not ours or was cut short.
-        if (state is null || state.Lab != NetworkLab.Name || state.Machines is null || state.Machines.Count != NetworkLab.MachineNames.Count
-            || state.IdentityFile is null || state.KnownHostsFile is null || state.Bridge is null || state.HostAddress is null
-            || !NetworkLab.MachineNames.All(name => state.Machines.Count(m => m?.Name == name && m.Address6pn is not null && m.HolderPid > 0) == 1))
-        {
-            throw new LabException($"{source} does not describe a network lab (fields missing or wrong); `runbook lab down network` removes what is left of that lab.");
-        }
-        return state;
-    }
+    internal static NetworkLabState Parse(string json, string source) => LabStateFile.Parse<NetworkLabState>(json, source, NetworkLab.Name, Complete);
 
-    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+    private static bool Complete(NetworkLabState state) =>
+        state.Lab == NetworkLab.Name && state.Machines is not null && state.Machines.Count == NetworkLab.MachineNames.Count
+        && state.IdentityFile is not null && state.KnownHostsFile is not null && state.Bridge is not null && state.HostAddress is not null
+        && NetworkLab.MachineNames.All(name => state.Machines.Count(m => m?.Name == name && m.Address6pn is not null && m.HolderPid > 0) == 1);
+
+    public string ToJson() => JsonSerializer.Serialize(this, LabStateFile.Json);
 }

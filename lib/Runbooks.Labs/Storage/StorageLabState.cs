@@ -35,46 +35,18 @@ public sealed record StorageLabState(
     double BootToSshSeconds,
     double BootToReadySeconds)
 {
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     /// <summary>The state in <paramref name="path"/>, or null when there is no such file (no lab is up).</summary>
     /// <exception cref="LabException">The file exists but is not a lab.json this code wrote.</exception>
-    public static StorageLabState? Read(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        return Parse(text, path);
-    }
+    public static StorageLabState? Read(string path) => LabStateFile.Read<StorageLabState>(path, StorageLab.Name, Complete);
 
-    internal static StorageLabState Parse(string json, string source)
-    {
-        StorageLabState? state;
-        try
-        {
-            state = JsonSerializer.Deserialize<StorageLabState>(json, s_json);
-        }
-        catch (JsonException e)
-        {
-            throw new LabException($"{source} is not a valid lab.json ({e.Message}); `runbook lab down storage` removes what is left of that lab.", e);
-        }
-        // The build script writes every field; one missing means the file is not ours or was cut short.
-        if (state is null || state.Lab != StorageLab.Name || state.QemuPid <= 0 || state.SshPort <= 0 || state.HttpPort <= 0
-            || state.IdentityFile is null || state.KnownHostsFile is null || state.ImageFolder is null || state.Overlay is null
-            || state.QmpSocket is null || state.ConsoleLog is null)
-        {
-            throw new LabException($"{source} does not describe a storage lab (fields missing or wrong); `runbook lab down storage` removes what is left of that lab.");
-        }
-        return state;
-    }
+    internal static StorageLabState Parse(string json, string source) => LabStateFile.Parse<StorageLabState>(json, source, StorageLab.Name, Complete);
 
-    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+    private static bool Complete(StorageLabState state) =>
+        state.Lab == StorageLab.Name && state.QemuPid > 0 && state.SshPort > 0 && state.HttpPort > 0
+        && state.IdentityFile is not null && state.KnownHostsFile is not null && state.ImageFolder is not null && state.Overlay is not null
+        && state.QmpSocket is not null && state.ConsoleLog is not null;
+
+    public string ToJson() => JsonSerializer.Serialize(this, LabStateFile.Json);
 }
 
 /// <summary>The storage twin right now.</summary>
