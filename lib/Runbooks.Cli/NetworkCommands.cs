@@ -138,7 +138,7 @@ internal static class NetworkCommands
 
     internal static void WriteFindings(IReadOnlyCollection<Finding> findings)
     {
-        Console.WriteLine(findings.Count == 0 ? "no findings: the tunnel is healthy" : $"{findings.Count} finding(s):");
+        Console.WriteLine(findings.Count == 0 ? "no findings" : $"{findings.Count} finding(s):");
         foreach (var f in findings)
         {
             Console.WriteLine($"- {f.Severity.ToString().ToUpperInvariant(),-7} {f.Host,-6} {f.Check}: {f.Title}");
@@ -158,13 +158,13 @@ internal static class NetworkCommands
                 check,
                 changed = outcome.Changed,
                 failed = outcome.Steps.Count(s => s.Status == StepStatus.Failed),
-                steps = outcome.Steps.Select(s => new { s.Id, s.Host, s.Title, s.Why, s.Status, s.Commands, s.Error, durationMs = Math.Round(s.Duration.TotalMilliseconds, 1) }),
+                steps = outcome.Steps.Select(StepJson),
                 remaining = outcome.After.Findings,
             }, NetworkJson.Options));
         }
         else
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(check ? "check mode: " : "")}{outcome.Changed} {(check ? "would change" : "changed")}, {outcome.Steps.Count(s => s.Status == StepStatus.Failed)} failed"));
+            Console.WriteLine(Summary(check, outcome.Changed, outcome.Steps.Count(s => s.Status == StepStatus.Failed)));
             if (!check && outcome.After.Findings.Length > 0)
             {
                 Console.WriteLine("still found after fixing:");
@@ -172,16 +172,29 @@ internal static class NetworkCommands
             }
         }
         return outcome.Succeeded ? CliContext.Succeeded : CliContext.RunbookFailed;
-
-        static void Print(StepResult step)
-        {
-            var status = step.Status switch { StepStatus.WouldChange => "would change", StepStatus.Ok => "ok", _ => step.Status.ToString().ToLowerInvariant() };
-            Console.WriteLine($"{status,-12} {step.Host,-6} {step.Title}");
-            if (step.Status == StepStatus.WouldChange)
-                foreach (var command in step.Commands)
-                    Console.WriteLine($"               $ {command}");
-            if (step.Error is { } error)
-                Console.WriteLine($"               {error}");
-        }
     }
+
+    /// <summary>One line per step as it ends, Ansible-like; in check mode with the commands it would run (and a file edit's diff).</summary>
+    internal static void Print(StepResult step)
+    {
+        var status = step.Status switch { StepStatus.WouldChange => "would change", StepStatus.Ok => "ok", _ => step.Status.ToString().ToLowerInvariant() };
+        Console.WriteLine($"{status,-12} {step.Host,-6} {step.Title}");
+        if (step.Status == StepStatus.WouldChange)
+        {
+            foreach (var command in step.Commands)
+                Console.WriteLine($"               $ {command}");
+            foreach (var line in (step.Diff ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                Console.WriteLine($"               {line}");
+        }
+        if (step.Error is { } error)
+            Console.WriteLine($"               {error}");
+    }
+
+    /// <summary>The summary line of a fix: how many steps changed (or would) and failed.</summary>
+    internal static string Summary(bool check, int changed, int failed) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(check ? "check mode: " : "")}{changed} {(check ? "would change" : "changed")}, {failed} failed");
+
+    /// <summary>The JSON of a step in `fix --json`.</summary>
+    internal static object StepJson(StepResult s) =>
+        new { s.Id, s.Host, s.Title, s.Why, s.Status, s.Commands, s.Error, durationMs = Math.Round(s.Duration.TotalMilliseconds, 1) };
 }

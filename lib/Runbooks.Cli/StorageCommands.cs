@@ -56,6 +56,38 @@ internal static class StorageCommands
         return findings.Any(f => f.Severity == Severity.Error) ? CliContext.RunbookFailed : CliContext.Succeeded;
     });
 
+    public static Command Fix()
+    {
+        var check = new Option<bool>("--check") { Description = "Print what would change; change nothing." };
+        return Subject("Plan and apply the fixes; --check prints the plan and changes nothing.", async (session, result, json, ct) =>
+        {
+            var checkMode = result.GetValue(check);
+            StorageFixOutcome outcome;
+            try
+            {
+                outcome = await session.FixAsync(checkMode, json ? null : NetworkCommands.Print, cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (StorageRepairBlockedException e)
+            {
+                await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
+                return NetworkCommands.MachineUnusable;
+            }
+            var failed = outcome.Steps.Count(s => s.Status == StepStatus.Failed);
+            if (json)
+                Console.WriteLine(JsonSerializer.Serialize(new { check = checkMode, changed = outcome.Changed, failed, steps = outcome.Steps.Select(NetworkCommands.StepJson), remaining = outcome.After }, NetworkJson.Options));
+            else
+            {
+                Console.WriteLine(NetworkCommands.Summary(checkMode, outcome.Changed, failed));
+                if (!checkMode && outcome.After.Length > 0)
+                {
+                    Console.WriteLine("still found after fixing:");
+                    NetworkCommands.WriteFindings(outcome.After);
+                }
+            }
+            return outcome.Succeeded ? CliContext.Succeeded : CliContext.RunbookFailed;
+        }, check);
+    }
+
     private static Command Subject(string description, Func<StorageSession, ParseResult, bool, CancellationToken, Task<int>> body, params Option[] extra)
     {
         var storage = new Command("storage", $"{description} The machine comes from a profile of the \"{Runbook}\" runbook in nbconfig.json.");

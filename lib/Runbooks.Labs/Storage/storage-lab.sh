@@ -76,6 +76,7 @@ guest_inittab() {
 ::sysinit:/etc/init.d/rcS
 ttyS0::respawn:-/bin/bash
 ::ctrlaltdel:/bin/busybox poweroff -f
+::shutdown:/etc/init.d/storage stop
 ::shutdown:/bin/sync
 EOF
 }
@@ -139,8 +140,16 @@ EOF
 guest_storage_init() {
     cat <<'EOF'
 #!/bin/sh
-# storage: attach the data disks and start the object service.
+# storage: attach the data disks and start the object service; `storage stop` puts them away at shutdown.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+if [ "$1" = stop ]; then
+    pkill -f /usr/local/bin/run.sh; pkill -f 'http.server 8000'
+    sync
+    umount /data
+    vgchange -an vg0
+    losetup -D
+    exit 0
+fi
 echo "storage: start at $(cut -d' ' -f1 /proc/uptime) s"
 for i in 0 1 2 3; do
     [ -e /media/disk$i.img ] && losetup /dev/loop$i /media/disk$i.img
@@ -148,15 +157,18 @@ done
 vgchange -ay vg0
 mount -a
 
-# Fault S5: the object service holds a large deleted file open, sized to leave the root file system ~97% full.
-# fallocate: unwritten extents, so the host pays nothing for it.
-read -r size used <<USE
+# Fault S5, at the first boot only (a reboot frees a deleted file): the object service holds a large deleted file
+# open, sized to leave the root file system ~97% full. fallocate: unwritten extents, so the host pays nothing for it.
+if [ ! -e /var/lib/lab/s5-planted ]; then
+    mkdir -p /var/lib/lab && touch /var/lib/lab/s5-planted
+    read -r size used <<USE
 $(df -P -k / | awk 'NR == 2 {print $3 + $4, $3}')
 USE
-want=$(( (size * 97 + 99) / 100 - used - 1024 ))
-[ "$want" -gt 0 ] && fallocate -l "${want}K" /.tempfile
-cd /data/objects && (exec 3</.tempfile; setsid python3 -m http.server 8000 >> /var/log/objects.log 2>&1 < /dev/null &)
-rm -f /.tempfile
+    want=$(( (size * 97 + 99) / 100 - used - 1024 ))
+    [ "$want" -gt 0 ] && fallocate -l "${want}K" /.tempfile
+    cd /data/objects && (exec 3</.tempfile; setsid python3 -m http.server 8000 >> /var/log/objects.log 2>&1 < /dev/null &)
+    rm -f /.tempfile
+fi
 setsid /usr/local/bin/run.sh >> /var/log/objects.log 2>&1 < /dev/null &
 
 # Fault S1: an innocuous-looking daemon that remounts /data read-only.
@@ -377,11 +389,12 @@ build_initramfs() {
     rm -rf "$dir"
 }
 
-# The guest as qemu runs it; extra arguments (drive, network, fw_cfg, daemonize) per use.
+# The guest as qemu runs it; extra arguments (drive, network, fw_cfg, daemonize) per use. A reboot inside the
+# running guest resets it onto the same overlay, as a real machine reboots; only the build boot adds -no-reboot.
 qemu_base() {
     local image=$1
     QEMU=(qemu-system-x86_64 -name "$MARKER" -accel tcg,thread=multi,tb-size=256 -cpu max -smp 2 -m 512M -M pc
-        -nodefaults -display none -no-reboot
+        -nodefaults -display none
         -kernel "$image/vmlinuz" -initrd "$image/initrd.gz")
 }
 
@@ -423,7 +436,7 @@ cmd_image() {
 
     log "booting the image once to create the disks and vg0"
     qemu_base "$tmp"
-    timeout 900 "${QEMU[@]}" -append "console=ttyS0 root=/dev/vda panic=-1 quiet runbook.build" \
+    timeout 900 "${QEMU[@]}" -no-reboot -append "console=ttyS0 root=/dev/vda panic=-1 quiet runbook.build" \
         -drive file="$tmp/root.ext4",if=virtio,format=raw,cache=writeback \
         -nic user,model=virtio-net-pci,restrict=on -serial file:"$tmp/build-console.log" \
         || die "the build boot failed or timed out; its console: $tmp/build-console.log"

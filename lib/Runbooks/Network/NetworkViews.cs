@@ -48,14 +48,9 @@ public static class NetworkViews
         ["machine", "protocol", "address", "port", "process"],
         Both(state).SelectMany(m => m.Snapshot.Listeners.Select(l => Row(m.Role, l.Protocol, l.Address + (l.Interface is null ? "" : $"%{l.Interface}"), Port(l.Port), l.Process is null ? null : $"{l.Process} (pid {l.ProcessId})"))));
 
-    public static string Findings(IEnumerable<Finding> findings) => HtmlTable.Render(
-        ["#", "severity", "machine", "check", "what is wrong", "evidence", "fix"],
-        findings.Select((f, i) => Row((i + 1).ToString(CultureInfo.InvariantCulture), f.Severity.ToString().ToUpperInvariant(), f.Host, f.Check, $"{f.Title}\n\n{f.Explanation}", string.Join("\n", f.Evidence), f.Fix)));
+    public static string Findings(IEnumerable<Finding> findings) => CheckViews.Findings(findings);
 
-    public static string Steps(IEnumerable<StepResult> steps) => HtmlTable.Render(
-        ["step", "machine", "status", "what", "why", "commands", "took"],
-        steps.Select(s => Row(s.Id, s.Host, s.Status switch { StepStatus.WouldChange => "would change", _ => s.Status.ToString().ToLowerInvariant() } + (s.Error is null ? "" : $"\n{s.Error}"),
-            s.Title, s.Why, string.Join("\n", s.Commands.Select(c => $"$ {c}")), $"{s.Duration.TotalMilliseconds:0} ms")));
+    public static string Steps(IEnumerable<StepResult> steps) => CheckViews.Steps(steps);
 
     public static string Probes(ProbeReport probes) => HtmlTable.Render(
         ["probe", "wanted", "outcome", "command", "output"],

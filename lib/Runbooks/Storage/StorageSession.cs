@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Runbooks.Checks;
 using Runbooks.Hosts;
 using Runbooks.Storage.Checks;
+using Runbooks.Storage.Fixes;
 using Runbooks.Storage.Snapshot;
 
 namespace Runbooks.Storage;
@@ -51,12 +52,47 @@ public sealed class StorageSession : IAsyncDisposable
         return new StorageSession(host, transcript ?? new Transcript(), settings ?? new StorageSettings());
     }
 
-    public Task<StorageSnapshot> CaptureAsync(CancellationToken cancellationToken = default) => StorageCapture.CaptureAsync(Host, cancellationToken);
+    /// <summary>The last state captured through this session: during a fix, the state after the step just reported.</summary>
+    public StorageSnapshot? LastSnapshot { get; private set; }
+
+    public async Task<StorageSnapshot> CaptureAsync(CancellationToken cancellationToken = default) =>
+        LastSnapshot = await StorageCapture.CaptureAsync(Host, cancellationToken).ConfigureAwait(false);
 
     public async Task<(StorageSnapshot State, ImmutableArray<Finding> Findings)> DiagnoseAsync(CancellationToken cancellationToken = default)
     {
         var state = await CaptureAsync(cancellationToken).ConfigureAwait(false);
         return (state, StorageChecks.Run(state, Settings));
+    }
+
+    /// <summary>
+    /// Plans from fresh state and applies the plan (or, in check mode, only says what it would change), re-planning
+    /// up to <paramref name="maxRounds"/> times while a round changed something: a step may reveal the next (the
+    /// disk added once the root filesystem has room).
+    /// </summary>
+    /// <exception cref="StorageRepairBlockedException">Before anything changes, when the machine must not be repaired
+    /// automatically (<see cref="StorageFixPlanner.Blockers"/>).</exception>
+    public async Task<StorageFixOutcome> FixAsync(bool checkMode, Action<StepResult>? progress = null, int maxRounds = 3, CancellationToken cancellationToken = default)
+    {
+        var hosts = new Dictionary<string, IHost> { [Host.Name] = Host };
+        var state = await CaptureAsync(cancellationToken).ConfigureAwait(false);
+        var before = StorageChecks.Run(state, Settings);
+        var blockers = StorageFixPlanner.Blockers(state, Settings);
+        if (!blockers.IsEmpty)
+            throw new StorageRepairBlockedException(Host.Name, blockers);
+        var findings = before;
+        var rounds = ImmutableArray.CreateBuilder<FixReport>();
+        for (var round = 0; round < maxRounds; round++)
+        {
+            var plan = StorageFixPlanner.Plan(state, Settings);
+            if (plan.IsEmpty)
+                break;
+            (var report, state) = await PlanRunner.RunAsync(plan, hosts, state, CaptureAsync, checkMode, progress, cancellationToken).ConfigureAwait(false);
+            rounds.Add(report);
+            findings = StorageChecks.Run(state, Settings);
+            if (checkMode || !report.Succeeded || report.Changed == 0)
+                break;
+        }
+        return new StorageFixOutcome(rounds.ToImmutable(), before, findings, state);
     }
 
     /// <summary>Runs the challenge's test-storage.sh (validation off: its exit code is the verdict).</summary>
@@ -66,5 +102,85 @@ public sealed class StorageSession : IAsyncDisposable
             .WithRemoteTimeout(TimeSpan.FromMinutes(10))
             .WithDescription("the challenge's test-storage.sh"), cancellationToken);
 
+    /// <summary>
+    /// The checksums of every file under <paramref name="directory"/>, folded into one digest with their count: equal
+    /// before and after a repair means no object was lost or changed. Read-only; it reads every byte, so it costs
+    /// about as much as the data.
+    /// </summary>
+    public async Task<ObjectChecksums> ObjectChecksumsAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        var dir = ShellQuote.Quote(directory);
+        var result = await Host.RunAsync(HostCommand.Shell(
+                $"cd {dir} && find . -type f -print0 | sort -z | xargs -0 -r sha256sum > /tmp/.runbook-checksums && wc -l < /tmp/.runbook-checksums && sha256sum < /tmp/.runbook-checksums; rc=$?; rm -f /tmp/.runbook-checksums; exit $rc")
+            .WithRemoteTimeout(TimeSpan.FromMinutes(5))
+            .WithDescription($"sha256sum of every file under {directory}"), cancellationToken).ConfigureAwait(false);
+        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length < 2 || !int.TryParse(lines[0].Trim(), System.Globalization.CultureInfo.InvariantCulture, out var count))
+            throw new FormatException($"the checksums of {directory} on {Host.Name} came back as \"{result.StandardOutput.Trim()}\", not a count and a digest");
+        return new ObjectChecksums(directory, count, lines[1].Split(' ')[0]);
+    }
+
+    /// <summary>
+    /// Reboots the machine and connects again once it is back (a new boot id) with <paramref name="mountPoint"/>
+    /// mounted, or <paramref name="timeout"/> has passed: then the session is returned anyway and its diagnosis
+    /// says what is missing. This session is closed; use the one returned, which shares its transcript.
+    /// </summary>
+    /// <exception cref="HostException">The machine did not come back within <paramref name="timeout"/>.</exception>
+    public async Task<StorageSession> RebootAsync(SshTarget target, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        const string bootId = "cat /proc/sys/kernel/random/boot_id";
+        var before = (await Host.RunAsync(HostCommand.Shell(bootId).WithDescription("the boot id"), cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();
+        // Detached and a second late, so the command returns before the connection drops.
+        await Host.RunAsync(HostCommand.Shell("sync; nohup sh -c 'sleep 1; reboot || busybox reboot' > /dev/null 2>&1 &").WithDescription("reboot"), cancellationToken).ConfigureAwait(false);
+        await Host.DisposeAsync().ConfigureAwait(false);
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        Exception? last = null;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            var host = new SshHost(target, Transcript);
+            try
+            {
+                var now = (await host.RunAsync(HostCommand.Shell(bootId).WithTimeout(TimeSpan.FromSeconds(10)).WithDescription("the boot id"), cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();
+                if (now != before)
+                {
+                    var session = new StorageSession(host, Transcript, Settings);
+                    while (DateTimeOffset.UtcNow < deadline && (await session.CaptureAsync(cancellationToken).ConfigureAwait(false)).MountAt(Settings.MountPoint) is null)
+                        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                    return session;
+                }
+            }
+            catch (HostException e)
+            {
+                last = e;
+            }
+            await host.DisposeAsync().ConfigureAwait(false);
+        }
+        throw new HostException(target.Host, $"{target.Host} did not come back from a reboot within {timeout.TotalSeconds:0} s{(last is null ? "" : $" (last: {last.Message})")}: look at its console", last);
+    }
+
     public ValueTask DisposeAsync() => Host.DisposeAsync();
 }
+
+/// <summary>What one <see cref="StorageSession.FixAsync"/> did: every round's report, the findings before and after, and the last state.</summary>
+public sealed record StorageFixOutcome(ImmutableArray<FixReport> Rounds, ImmutableArray<Finding> Before, ImmutableArray<Finding> After, StorageSnapshot State)
+{
+    public ImmutableArray<StepResult> Steps => [.. Rounds.SelectMany(r => r.Steps)];
+
+    public int Changed => Rounds.Sum(r => r.Changed);
+
+    public bool Succeeded => Rounds.All(r => r.Succeeded);
+}
+
+/// <summary>The machine must not be repaired automatically: each reason names what is wrong and what to do. Nothing was changed.</summary>
+public sealed class StorageRepairBlockedException(string host, ImmutableArray<string> reasons)
+    : Exception($"the storage of {host} is not repaired automatically; nothing was changed:\n" + string.Join("\n", reasons.Select(r => "- " + r)))
+{
+    public string Host { get; } = host;
+
+    public ImmutableArray<string> Reasons { get; } = reasons;
+}
+
+/// <summary>Every file's checksum under <see cref="Directory"/>, folded into one <see cref="Digest"/> (sha256 of the sorted `sha256sum` list).</summary>
+public sealed record ObjectChecksums(string Directory, int Count, string Digest);

@@ -44,6 +44,26 @@ public static class StorageViews
     public static string KernelMessages(StorageSnapshot s) => HtmlTable.Preformatted(
         string.Join("\n", s.KernelMessages.Select(m => $"[{m.SinceBoot?.TotalSeconds,8:0.000}] {m.Text}").DefaultIfEmpty("(none)")), "kernel messages about storage");
 
+    /// <summary>The state a storage fix changes, in one row: what each step of the repair is shown against.</summary>
+    public static string Summary(StorageSnapshot s, string mountPoint, string volumeGroup, string logicalVolume, string? caption = null)
+    {
+        var mount = s.MountAt(mountPoint);
+        var fstab = s.Fstab.LastOrDefault(f => f.MountPoint == mountPoint);
+        var lv = s.LogicalVolume(volumeGroup, logicalVolume);
+        var vg = s.VolumeGroup(volumeGroup);
+        var remounters = Checks.StorageChecks.Remounters(s, mountPoint);
+        return HtmlTable.Render(
+            [mountPoint, "fstab", "remounter", "/ use%", "PVs of " + volumeGroup + " (attr, offset, size)", "VG", "LV / filesystem"],
+            [Row(mount is null ? "not mounted" : mount.ReadOnly ? "READ-ONLY" : "rw",
+                fstab is null ? "(none)" : string.Join(",", fstab.Options),
+                remounters.IsEmpty ? "none" : string.Join("\n", remounters.SelectMany(r => r.Processes.Select(p => $"running: {p.Pid}").Concat(r.BootLines.Select(l => $"at boot: {l.Path}:{l.Line}")))),
+                s.UsageAt("/")?.UsePercent?.ToString(CultureInfo.InvariantCulture) + "%",
+                string.Join("\n", s.PhysicalVolumes.Where(p => p.VolumeGroup == volumeGroup).Select(p => $"{p.Name} {p.Attr} {Mib(p.DataOffset)} {Mib(p.Size)}")),
+                vg is null ? "(none)" : $"{vg.PhysicalVolumeCount} PVs, {Mib(vg.Size)}, {Mib(vg.Free)} free",
+                lv is null ? "(none)" : $"{Mib(lv.Size)} / {(s.UsageAt(mountPoint) is { } u ? Mib(u.Size) : "-")}")],
+            caption);
+    }
+
     public static string Downtime(DowntimeReport report) => HtmlTable.Render(
         ["requests", "failed", "longest gap without a good answer", "latency median / max", "first failures"],
         [Row(report.Requests.ToString(CultureInfo.InvariantCulture), report.Failures.ToString(CultureInfo.InvariantCulture), $"{report.LongestGap.TotalMilliseconds:0} ms",

@@ -175,7 +175,7 @@ public sealed class NetworkRepairTests(NetworkLabFixture fixture) : IDisposable
     // A catalogue with the repository's network runbook and the profiles these tests need.
     private string Catalogue(NetworkLabState lab)
     {
-        var notebook = Path.Combine(RepositoryRoot(), "runbooks", "network-wireguard.ipynb");
+        var notebook = Path.Combine(Repository.Root(), "runbooks", "network-wireguard.ipynb");
         var strangerKey = Path.Combine(_folder, "stranger_ed25519");
         if (!File.Exists(strangerKey))
             RunLocal($"ssh-keygen -q -t ed25519 -N '' -f {strangerKey}");
@@ -198,13 +198,5 @@ public sealed class NetworkRepairTests(NetworkLabFixture fixture) : IDisposable
         using var process = System.Diagnostics.Process.Start("bash", ["-c", commandLine]);
         process.WaitForExit();
         Assert.Equal(0, process.ExitCode);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Runbooks.sln")))
-                return d.FullName;
-        throw new DirectoryNotFoundException("no Runbooks.sln above " + AppContext.BaseDirectory);
     }
 }

@@ -33,6 +33,9 @@ public sealed class StorageLabFixture : IAsyncLifetime
         return _booted;
     }
 
+    /// <summary>The test changed the guest: the next <see cref="UpAsync"/> boots a pristine one.</summary>
+    public void Changed() => _booted = null;
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()

@@ -33,6 +33,17 @@ public static class StorageChecks
     /// <summary>LVM's default first extent is at 1 MiB; anything far beyond it wastes the device.</summary>
     public const long NormalDataOffsetLimit = 16L << 20;
 
+    /// <summary>A deleted file held open is a finding from this size on; smaller ones are the normal life of a machine.</summary>
+    public const long HeldOpenLimit = 64L << 20;
+
+    /// <summary>The PV leaves more than two extents of its device unused (past its data offset).</summary>
+    public static bool SmallerThanDevice(PhysicalVolume pv, long extentSize) => pv.DeviceSize - pv.DataOffset - pv.Size > 2 * extentSize;
+
+    /// <summary>The filesystem on the mount point is well short of its LV: the LV was extended without it.</summary>
+    public static bool FilesystemSmallerThanVolume(StorageSnapshot s, StorageSettings c) =>
+        s.LogicalVolume(c.VolumeGroup, c.LogicalVolume) is { } lv && s.UsageAt(c.MountPoint) is { } usage
+        && lv.Size - usage.Size > 64L << 20 && usage.Size < lv.Size * 0.95;
+
     public static ImmutableArray<Finding> Run(StorageSnapshot s, StorageSettings? settings = null)
     {
         settings ??= new StorageSettings();
@@ -74,19 +85,72 @@ public static class StorageChecks
                 "After a reboot the volume is not mounted.", [$"/etc/fstab: {s.Fstab.Length} entries, none for {c.MountPoint}"],
                 $"Add `{mount.Source} {c.MountPoint} {mount.FsType} defaults 0 2`");
 
-        var remounts = s.KernelMessages.Where(m => m.Text.Contains("re-mounted", StringComparison.OrdinalIgnoreCase) || m.Text.Contains("remount", StringComparison.OrdinalIgnoreCase)).ToList();
-        var remounters = s.Processes.Where(p => p.CommandLine.Contains("remount", StringComparison.Ordinal) || (p.CommandLine.Contains("mount ", StringComparison.Ordinal) && p.CommandLine.Contains(" ro", StringComparison.Ordinal))).ToList();
-        // A script a running shell executes that remounts: found by its text, whatever the process is called.
-        var scripts = s.MountLinesInScripts.Where(l => l.Text.Contains("remount", StringComparison.Ordinal) && !l.Text.TrimStart().StartsWith('#')).ToList();
-        foreach (var script in scripts.Select(l => l.Path).Distinct())
-            remounters.AddRange(s.Processes.Where(p => p.CommandLine.Split(' ').Skip(1).FirstOrDefault() == script && !remounters.Contains(p)));
-        if (remounts.Count > 0 || remounters.Count > 0 || scripts.Count > 0)
+        var remounters = Remounters(s, c.MountPoint);
+        if (remounters.Length > 0)
+        {
+            var remounts = s.KernelMessages.Where(m => m.Text.Contains("re-mounted", StringComparison.OrdinalIgnoreCase) || m.Text.Contains("remount", StringComparison.OrdinalIgnoreCase));
             yield return new Finding("data-remounted", Severity.Error, s.Hostname, $"Something remounts filesystems while the machine runs",
-                "A remount to read-only after boot undoes any `remount,rw`: it has to be found and stopped first.",
-                [.. remounts.TakeLast(5).Select(m => $"dmesg [{m.SinceBoot?.TotalSeconds:0.0}]: {m.Text}"), .. remounters.Select(p => $"ps: {p.Pid} (up {p.ElapsedSeconds} s) {p.CommandLine}"),
-                 .. scripts.Select(l => $"{l.Path}:{l.Line}: {l.Text.Trim()}")],
-                "Stop the process that remounts it, then remount read-write");
+                "A remount to read-only after boot undoes any `remount,rw`: it has to be found and stopped first, and kept from starting again at boot.",
+                [.. remounters.SelectMany(r => r.Processes).Distinct().Select(p => $"ps: {p.Pid} (up {p.ElapsedSeconds} s) {p.CommandLine}"),
+                 .. remounters.SelectMany(r => r.RemountLines).Distinct().Select(l => $"{l.Path}:{l.Line}: {l.Text.Trim()}"),
+                 .. remounters.SelectMany(r => r.BootLines).Distinct().Select(l => $"started by {l.Path}:{l.Line}: {l.Text.Trim()}"),
+                 .. remounts.TakeLast(5).Select(m => $"dmesg [{m.SinceBoot?.TotalSeconds:0.0}]: {m.Text}")],
+                "Stop the process that remounts it and what starts it at boot, then remount read-write");
+        }
+        if (s.BootLines.Length > 0 && !s.BootLines.Any(l => !IsComment(l.Text) && l.Text.Contains("losetup", StringComparison.Ordinal)))
+            yield return new Finding("disks-not-attached-at-boot", Severity.Warning, s.Hostname, "Nothing in the boot files attaches loop devices",
+                $"After a reboot the disks of {c.VolumeGroup} may not be there, and {c.MountPoint} with them.",
+                [.. s.BootLines.Where(l => !IsComment(l.Text)).Take(8).Select(l => $"{l.Path}:{l.Line}: {l.Text.Trim()}")],
+                "Find how this machine attaches its disk images at boot, and add the missing ones there");
     }
+
+    /// <summary>
+    /// What remounts filesystems behind the admin's back: a script a running shell executes that remounts (with the
+    /// processes running it and the boot or cron lines that start it), a boot or cron line that remounts the data by itself,
+    /// or a running command line that does.
+    /// </summary>
+    /// <param name="mountPoint">A boot or cron line counts when it remounts this one (a build or shutdown path that
+    /// remounts / read-only is normal); a script a running shell executes counts whatever it remounts.</param>
+    public static ImmutableArray<Remounter> Remounters(StorageSnapshot s, string mountPoint)
+    {
+        var found = new List<Remounter>();
+        var scriptLines = s.MountLinesInScripts.Where(l => l.Text.Contains("remount", StringComparison.Ordinal) && !IsComment(l.Text)).ToList();
+        foreach (var script in scriptLines.GroupBy(l => l.Path))
+        {
+            var name = Path.GetFileName(script.Key);
+            var processes = s.Processes.Where(p => RunsScript(p, script.Key)).ToImmutableArray();
+            var starts = s.BootLines.Where(l => !IsComment(l.Text) && l.Path != script.Key
+                && (l.Text.Contains(script.Key, StringComparison.Ordinal) || l.Text.Split(' ', '\t', ';', '&', '(', ')').Contains(name))).ToImmutableArray();
+            found.Add(new Remounter(script.Key, processes, [.. script], starts));
+        }
+        foreach (var line in s.BootLines.Where(l => !IsComment(l.Text) && l.Text.Contains("remount", StringComparison.Ordinal) && l.Text.Split(' ', '\t', ';', '"', '\'').Contains(mountPoint)))
+            found.Add(new Remounter(null, [], [line], [line]));
+        var known = found.SelectMany(r => r.Processes).Select(p => p.Pid).ToHashSet();
+        foreach (var process in s.Processes.Where(p => !known.Contains(p.Pid) && IsRemountCommand(p.CommandLine)))
+            found.Add(new Remounter(null, [process], [], []));
+        return [.. found];
+    }
+
+    /// <summary>
+    /// A command line that remounts read-only: `mount -o remount,ro …` itself, or a shell running one inline
+    /// (`sh -c 'while :; do mount -o remount,ro /data; …'`). Not any line that merely says "remount" (a grep for it).
+    /// </summary>
+    public static bool IsRemountCommand(string commandLine)
+    {
+        var words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length > 0 && Path.GetFileName(words[0]) == "mount")
+            return words.Skip(1).Any(w => w.Split(',').Contains("remount") || w.Split(',').Contains("ro"));
+        return commandLine.Contains("mount -o remount", StringComparison.Ordinal) || commandLine.Contains("mount -o ro", StringComparison.Ordinal);
+    }
+
+    /// <summary>"/bin/sh /usr/local/sbin/logrotated 48": the script is the interpreter's first argument (or the command itself).</summary>
+    public static bool RunsScript(ProcessEntry process, string script)
+    {
+        var words = process.CommandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (words.Length > 0 && words[0] == script) || (words.Length > 1 && words[1] == script);
+    }
+
+    private static bool IsComment(string line) => line.TrimStart().StartsWith('#');
 
     private static IEnumerable<Finding> PhysicalVolumes(StorageSnapshot s, StorageSettings c)
     {
@@ -102,7 +166,7 @@ public static class StorageChecks
                     $"The first {Mib(pv.DataOffset)} of the disk are unusable, so the PV is short of the size it must have; it can only be re-created, after moving its extents elsewhere.",
                     [Line(), .. pv.Segments.Where(g => !g.IsFree).Select(g => $"pvs --segments: {pv.Name} extents {g.Start}+{g.Length} hold {g.LogicalVolume}")],
                     $"pvmove {pv.Name}; vgreduce {c.VolumeGroup} {pv.Name}; pvremove {pv.Name}; pvcreate {pv.Name}; vgextend {c.VolumeGroup} {pv.Name}");
-            else if (pv.DeviceSize - pv.DataOffset - pv.Size > 2 * (s.VolumeGroup(c.VolumeGroup)?.ExtentSize ?? 4L << 20))
+            else if (SmallerThanDevice(pv, s.VolumeGroup(c.VolumeGroup)?.ExtentSize ?? 4L << 20))
                 yield return new Finding("pv-smaller-than-device", Severity.Error, s.Hostname, $"{pv.Name} uses {Mib(pv.Size)} of its {Mib(pv.DeviceSize)} device",
                     "The rest of the disk is invisible to LVM.", [Line()], $"pvresize {pv.Name}");
             if (pv.DeviceSize != c.DiskSize)
@@ -133,7 +197,7 @@ public static class StorageChecks
             yield return new Finding("lv-too-small", Severity.Error, s.Hostname, $"{c.VolumeGroup}/{c.LogicalVolume} is {Gib(lv.Size)}, not {Gib(c.LogicalVolumeSize)}",
                 "The volume must have the required size.", [$"lvs: {lv.VolumeGroup}/{lv.Name} {lv.Attr} {Gib(lv.Size)}"],
                 $"lvextend -r -L {c.LogicalVolumeSize >> 20}M {c.VolumeGroup}/{c.LogicalVolume}");
-        if (s.UsageAt(c.MountPoint) is { } usage && lv.Size - usage.Size > 64L << 20 && usage.Size < lv.Size * 0.95)
+        if (FilesystemSmallerThanVolume(s, c) && s.UsageAt(c.MountPoint) is { } usage)
             yield return new Finding("filesystem-smaller-than-lv", Severity.Warning, s.Hostname, $"The filesystem on {c.MountPoint} is {Gib(usage.Size)} in a {Gib(lv.Size)} volume",
                 "The LV was extended without its filesystem.", [$"df: {usage.Target} {Gib(usage.Size)}", $"lvs: {Gib(lv.Size)}"], $"resize2fs /dev/{c.VolumeGroup}/{c.LogicalVolume}");
     }
@@ -146,12 +210,12 @@ public static class StorageChecks
             yield return new Finding("root-filesystem-full", Severity.Error, s.Hostname, $"The root filesystem is {used}% full",
                 "The disk images live on it: a new disk cannot be created, and anything that logs or writes there fails next.",
                 [$"df: / {Gib(root.Used)} used of {Gib(root.Size)}, {Gib(root.Available)} available", .. held.Take(3).Select(f => $"held open after deletion: {f.Path} ({Gib(f.AllocatedBytes)}) by {f.Pid} {f.Command}, fd {f.Descriptor}")],
-                held.Count > 0 ? "Restart the process holding the deleted file (its space is freed when it closes)" : "Free space on /");
-        foreach (var file in held.Where(f => f.AllocatedBytes >= 64L << 20))
+                held.Count > 0 ? "Empty the deleted file through its holder's descriptor (`: > /proc/PID/fd/N`), or restart the holder" : "Free space on /");
+        foreach (var file in held.Where(f => f.AllocatedBytes >= HeldOpenLimit))
             yield return new Finding("deleted-file-held-open", Severity.Warning, s.Hostname, $"{file.Pid} ({file.Command}) holds the deleted {file.Path} open: {Gib(file.AllocatedBytes)}",
                 "df counts the space and du cannot find it; it is freed only when the process closes the file or ends.",
                 [$"/proc/{file.Pid}/fd/{file.Descriptor} -> {file.Path} (deleted), {file.AllocatedBytes} bytes allocated", .. s.Process(file.Pid) is { } p ? new[] { $"ps: {p.Pid} parent {p.ParentPid} up {p.ElapsedSeconds} s: {p.CommandLine}" } : []],
-                $"Restart {file.Command} (pid {file.Pid}) so it lets go of the file");
+                $": > /proc/{file.Pid}/fd/{file.Descriptor} (frees the space with {file.Command} still running), or restart it");
     }
 
     private static IEnumerable<Finding> LoopDevices(StorageSnapshot s, StorageSettings c)

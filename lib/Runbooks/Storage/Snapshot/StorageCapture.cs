@@ -53,10 +53,17 @@ public static class StorageCapture
         new("dmesg", "dmesg", "rb_dmesg", "dmesg | grep -Ei 'ext4|xfs|loop[0-9]|dm-[0-9]|device-mapper|remount|i/o error|read-only|lvm' | tail -n 200"),
         new("ps", "ps", "rb_ps", "ps -e -ww -o pid=,ppid=,etimes=,stat=,args= (without the capture's own processes)"),
         new("scripts", "grep", "rb_scripts", "grep -n -H -E 'mount' <the scripts running shells execute>"),
+        new("boot", "grep", "rb_boot", $"grep -n -H -E '{BootPattern}' {BootFiles} (without comments)"),
     ], Helpers);
 
+    /// <summary>Where a machine without systemd starts things: at boot, and from cron.</summary>
+    public const string BootFiles = "/etc/inittab /etc/rc.local /etc/init.d/* /etc/crontab /etc/cron.d/* /var/spool/cron/crontabs/*";
+
+    // What boot does to the disks (attach, activate, mount) and what it starts in the background.
+    private const string BootPattern = "losetup|mount|vgchange|setsid|nohup|start-stop-daemon|&[[:space:]]*$";
+
     // POSIX sh (dash, bash, busybox ash); helper variables start with rb_.
-    private const string Helpers = """
+    private const string Helpers = $$"""
         # LVM warns on stderr about every inherited descriptor (an ssh session or a test runner has several).
         LVM_SUPPRESS_FD_WARNINGS=1
         export LVM_SUPPRESS_FD_WARNINGS
@@ -108,6 +115,15 @@ public static class StorageCapture
           done | sort -u | while IFS= read -r rb_f; do
             "$rb_bin" -n -H -E 'mount' -- "$rb_f"
           done
+          return 0
+        }
+
+        # The lines of the boot and cron files that attach, mount, or start something in the background: how the
+        # disks come back after a reboot, and what starts a remounter again.
+        rb_boot() {
+          for rb_f in {{BootFiles}}; do
+            [ -f "$rb_f" ] && "$rb_bin" -n -H -E '{{BootPattern}}' -- "$rb_f"
+          done | "$rb_bin" -v -E '^[^:]*:[0-9]+:[[:space:]]*#'
           return 0
         }
 
@@ -187,10 +203,12 @@ public static class StorageCapture
         var processes = sections.Parse("ps", PsParser.Parse, []);
         // Added to the script after the first fixtures were recorded: absent from those, it is not a problem there.
         var scripts = raw.Any(r => r.Name == "scripts") ? sections.Parse("scripts", ScriptLinesParser.Parse, []) : [];
+        var boot = raw.Any(r => r.Name == "boot") ? sections.Parse("boot", ScriptLinesParser.Parse, []) : [];
         return new StorageSnapshot(host, hostname, capturedAt, uptime, lvm.PhysicalVolumes, lvm.VolumeGroups, lvm.LogicalVolumes, loops, blocks, mounts, usage, fstab,
             images, deleted, kernel, processes, [.. sections.Problems, .. extra])
         {
             MountLinesInScripts = scripts,
+            BootLines = boot,
         };
     }
 }

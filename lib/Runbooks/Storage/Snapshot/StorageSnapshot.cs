@@ -40,6 +40,10 @@ public sealed record StorageSnapshot(
     /// <summary>Lines mentioning mounts in the scripts that running shells execute (<c>grep -n mount</c>), with the script's path.</summary>
     public ImmutableArray<ScriptLine> MountLinesInScripts { get; init; } = [];
 
+    /// <summary>Lines of the boot and cron files (<see cref="StorageCapture.BootFiles"/>) that attach, mount or start
+    /// something in the background: what happens again after a reboot.</summary>
+    public ImmutableArray<ScriptLine> BootLines { get; init; } = [];
+
     public PhysicalVolume? PhysicalVolume(string name) => PhysicalVolumes.FirstOrDefault(p => p.Name == name);
 
     public VolumeGroup? VolumeGroup(string name) => VolumeGroups.FirstOrDefault(v => v.Name == name);

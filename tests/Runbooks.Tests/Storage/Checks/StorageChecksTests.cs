@@ -79,5 +79,6 @@ public class StorageChecksTests
         var remounter = One(findings, "data-remounted").Evidence;
         Assert.Contains(remounter, e => e.StartsWith("ps: ", StringComparison.Ordinal) && e.EndsWith("/bin/sh /usr/local/sbin/logrotated 48", StringComparison.Ordinal));
         Assert.Contains("/usr/local/sbin/logrotated:6: mount -o remount,ro /data", remounter);
+        Assert.Contains(remounter, e => e.StartsWith("started by /etc/init.d/storage:35: setsid /usr/local/sbin/logrotated", StringComparison.Ordinal));
     }
 }

@@ -169,7 +169,7 @@ public sealed class StorageCaptureTests
 
         Assert.Equal((StorageCapture.LocalTimeout, StorageCapture.RemoteTimeout, CommandValidation.None), (command.Timeout, command.RemoteTimeout, command.Validation));
         Assert.StartsWith("exec /bin/sh -c ", command.ShellLine);
-        Assert.Equal(13, perSection.Count);
+        Assert.Equal(14, perSection.Count);
         Assert.All(perSection, c => Assert.StartsWith("exec /bin/sh -c ", c.ShellLine));
     }
 

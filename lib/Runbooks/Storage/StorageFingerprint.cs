@@ -1,0 +1,19 @@
+using Runbooks.Checks;
+using Runbooks.Network;
+using Runbooks.Storage.Snapshot;
+
+namespace Runbooks.Storage;
+
+/// <summary>
+/// The part of a storage snapshot a fix changes, for "did check mode change anything?": without the capture's time,
+/// the process list (the remounter's `sleep` gets a new pid every two seconds), usage (the service's log grows with
+/// every request) and kernel messages.
+/// </summary>
+public static class StorageFingerprint
+{
+    private static readonly Fingerprint s_fingerprint = new(NetworkJson.Options, "capturedAt", "uptime", "processes", "usage", "kernelMessages");
+
+    public static string Of(StorageSnapshot state) => s_fingerprint.Of(state);
+
+    public static string Difference(StorageSnapshot before, StorageSnapshot after) => s_fingerprint.Difference(before, after);
+}
