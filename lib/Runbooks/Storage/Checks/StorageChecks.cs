@@ -114,16 +114,21 @@ public static class StorageChecks
     public static ImmutableArray<Remounter> Remounters(StorageSnapshot s, string mountPoint)
     {
         var found = new List<Remounter>();
-        var scriptLines = s.MountLinesInScripts.Where(l => l.Text.Contains("remount", StringComparison.Ordinal) && !IsComment(l.Text)).ToList();
+        var scriptLines = s.MountLinesInScripts.Where(l => !IsComment(l.Text) && IsRemountCommand(l.Text.Trim())).ToList();
         foreach (var script in scriptLines.GroupBy(l => l.Path))
         {
+            // A boot script that remounts by itself is a boot line below, not a script.
+            if (s.BootLines.Any(l => l.Path == script.Key))
+                continue;
             var name = Path.GetFileName(script.Key);
             var processes = s.Processes.Where(p => RunsScript(p, script.Key)).ToImmutableArray();
             var starts = s.BootLines.Where(l => !IsComment(l.Text) && l.Path != script.Key
                 && (l.Text.Contains(script.Key, StringComparison.Ordinal) || l.Text.Split(' ', '\t', ';', '&', '(', ')').Contains(name))).ToImmutableArray();
-            found.Add(new Remounter(script.Key, processes, [.. script], starts));
+            // Not running and started by nothing found: a script lying around, not a remounter.
+            if (processes.Length > 0 || starts.Length > 0)
+                found.Add(new Remounter(script.Key, processes, [.. script], starts));
         }
-        foreach (var line in s.BootLines.Where(l => !IsComment(l.Text) && l.Text.Contains("remount", StringComparison.Ordinal) && l.Text.Split(' ', '\t', ';', '"', '\'').Contains(mountPoint)))
+        foreach (var line in s.BootLines.Where(l => !IsComment(l.Text) && IsRemountCommand(l.Text.Trim()) && l.Text.Split(' ', '\t', ';', '"', '\'').Contains(mountPoint)))
             found.Add(new Remounter(null, [], [line], [line]));
         var known = found.SelectMany(r => r.Processes).Select(p => p.Pid).ToHashSet();
         foreach (var process in s.Processes.Where(p => !known.Contains(p.Pid) && IsRemountCommand(p.CommandLine)))
@@ -137,10 +142,17 @@ public static class StorageChecks
     /// </summary>
     public static bool IsRemountCommand(string commandLine)
     {
-        var words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length > 0 && Path.GetFileName(words[0]) == "mount")
-            return words.Skip(1).Any(w => w.Split(',').Contains("remount") || w.Split(',').Contains("ro"));
-        return commandLine.Contains("mount -o remount", StringComparison.Ordinal) || commandLine.Contains("mount -o ro", StringComparison.Ordinal);
+        var words = commandLine.Split([' ', '\t', ';', '(', ')', '&', '|'], StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < words.Length; i++)
+        {
+            if (Path.GetFileName(words[i]) != "mount")
+                continue;
+            // The options of this mount: up to the next command word.
+            var options = words.Skip(i + 1).TakeWhile(w => Path.GetFileName(w) != "mount").SelectMany(w => w.Split(',')).ToList();
+            if (options.Contains("ro") || (options.Contains("remount") && !options.Contains("rw")))
+                return true;
+        }
+        return false;
     }
 
     /// <summary>"/bin/sh /usr/local/sbin/logrotated 48": the script is the interpreter's first argument (or the command itself).</summary>

@@ -52,7 +52,7 @@ public static class StorageCapture
         new("deleted", "stat", "rb_deleted", "ls -l /proc/*/fd/ + stat -L (deleted files still open)"),
         new("dmesg", "dmesg", "rb_dmesg", "dmesg | grep -Ei 'ext4|xfs|loop[0-9]|dm-[0-9]|device-mapper|remount|i/o error|read-only|lvm' | tail -n 200"),
         new("ps", "ps", "rb_ps", "ps -e -ww -o pid=,ppid=,etimes=,stat=,args= (without the capture's own processes)"),
-        new("scripts", "grep", "rb_scripts", "grep -n -H -E 'mount' <the scripts running shells execute>"),
+        new("scripts", "grep", "rb_scripts", "grep -I -n -H -E 'mount' <the scripts running shells execute, and the executables boot and cron files name>"),
         new("boot", "grep", "rb_boot", $"grep -n -H -E '{BootPattern}' {BootFiles} (without comments)"),
     ], Helpers);
 
@@ -104,16 +104,23 @@ public static class StorageCapture
           return 0
         }
 
-        # Lines about mounting in the scripts that running shells execute: a loop that remounts a filesystem hides
-        # behind an innocent name, and its command line ("/bin/sh /usr/local/sbin/logrotated 48") says nothing.
+        # Lines about mounting in the scripts that running shells execute, and in the executables the boot and cron
+        # files name: a loop that remounts a filesystem hides behind an innocent name, its command line
+        # ("/bin/sh /usr/local/sbin/logrotated 48") says nothing, and it may not be running yet (or any more).
         rb_scripts() {
           rb_p=$(rb_which ps) || return 0
-          "$rb_p" -e -ww -o args= | while read -r rb_a rb_s rb_rest; do
-            case ${rb_a##*/} in
-              sh|bash|dash|ash) case $rb_s in /*) [ -f "$rb_s" ] && printf '%s\n' "$rb_s" ;; esac ;;
-            esac
-          done | sort -u | while IFS= read -r rb_f; do
-            "$rb_bin" -n -H -E 'mount' -- "$rb_f"
+          { "$rb_p" -e -ww -o args= | while read -r rb_a rb_s rb_rest; do
+              case ${rb_a##*/} in
+                sh|bash|dash|ash) case $rb_s in /*) [ -f "$rb_s" ] && printf '%s\n' "$rb_s" ;; esac ;;
+              esac
+            done
+            for rb_f in {{BootFiles}}; do
+              [ -f "$rb_f" ] && "$rb_bin" -v -E '^[[:space:]]*#' -- "$rb_f"
+            done | tr -s ' \t;&|()<>"'"'"'`=' '\n' | while IFS= read -r rb_s; do
+              case $rb_s in /*) [ -f "$rb_s" ] && [ -x "$rb_s" ] && printf '%s\n' "$rb_s" ;; esac
+            done
+          } | sort -u | while IFS= read -r rb_f; do
+            "$rb_bin" -I -n -H -E 'mount' -- "$rb_f"
           done
           return 0
         }

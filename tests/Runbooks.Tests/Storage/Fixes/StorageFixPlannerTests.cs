@@ -124,6 +124,9 @@ public class StorageFixPlannerTests
         Assert.True(StorageChecks.IsRemountCommand("sh -c while true; do mount -o remount,ro /data; sleep 2; done"));
         Assert.False(StorageChecks.IsRemountCommand("grep -E -i ext4|xfs|remount|read-only"));
         Assert.False(StorageChecks.IsRemountCommand("mount -a"));
+        Assert.False(StorageChecks.IsRemountCommand("mount -o remount,rw /data"));
+        Assert.False(StorageChecks.IsRemountCommand("mount -t tmpfs -o mode=755 tmpfs /run"));
+        Assert.False(StorageChecks.IsRemountCommand("umount /data"));
 
         var remounter = Assert.Single(StorageChecks.Remounters(s_broken, "/data"));
         Assert.Equal("/usr/local/sbin/logrotated", remounter.Script);
@@ -139,5 +142,19 @@ public class StorageFixPlannerTests
         Assert.Equal(StorageFingerprint.Of(s_broken), StorageFingerprint.Of(later));
         Assert.NotEqual(StorageFingerprint.Of(s_broken), StorageFingerprint.Of(s_fixed));
         Assert.Contains("/dev/loop3", StorageFingerprint.Difference(s_broken, s_fixed), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_remounter_stopped_by_hand_is_still_found_by_the_boot_line_that_would_start_it_again()
+    {
+        // data/captures/storage/twin-remounter-stopped: the broken twin with the remounter's process killed.
+        var stopped = StorageFixtures.Snapshot("twin-remounter-stopped/storage.txt");
+
+        var remounter = Assert.Single(StorageChecks.Remounters(stopped, "/data"));
+        Assert.Empty(remounter.Processes);
+        Assert.Equal("/etc/init.d/storage", Assert.Single(remounter.BootLines).Path);
+        var ids = StorageFixPlanner.Plan(stopped).Select(s => s.Id).ToList();
+        Assert.Equal("disable-storage-line-35", ids[0]);
+        Assert.DoesNotContain("stop-logrotated", ids);
     }
 }
