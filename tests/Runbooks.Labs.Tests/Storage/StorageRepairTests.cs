@@ -50,18 +50,21 @@ public sealed class StorageRepairTests(StorageLabFixture fixture) : IDisposable
             Assert.True(fix.Succeeded, string.Join("\n", fix.Steps.Select(s => $"{s.Status} {s.Title} {s.Error}")));
             Assert.Empty(fix.After);
             Assert.True(downtime.Requests > 100, downtime.ToString());
-            Assert.True(downtime.Failures == 0, downtime.ToString());
+            Assert.True(downtime.Failures == 0, $"{downtime}\n{string.Join("\n", downtime.FirstFailures.Select(f => $"{f.At:HH:mm:ss.fff} {f.Path}: {f.What}"))}\n"
+                + string.Join("\n", fix.Steps.Select(s => $"{s.Id} {s.Duration.TotalSeconds:0.0} s")));
             var test = await session.RunTestStorageAsync("--no-fill");
             Assert.True(test.ExitCode == 0, test.StandardOutput + test.StandardError);
             Assert.Equal(objectsBefore, await session.ObjectChecksumsAsync("/data/objects"));
             Assert.Equal(0, (await session.FixAsync(checkMode: false)).Changed);
 
             // The reboot reads fstab, the boot script that started the remounter, and the disks attached at boot.
+            var disks = fix.State.LoopDevices.Select(l => (l.Name, l.BackingFile)).Order().ToList();
             session = await session.RebootAsync(Target(lab), TimeSpan.FromMinutes(3));
             var (rebooted, findings) = await session.DiagnoseAsync();
             Assert.Empty(findings);
             Assert.False(rebooted.MountAt("/data")!.ReadOnly);
             Assert.Equal(4, rebooted.PhysicalVolumes.Count(p => p.VolumeGroup == "vg0"));
+            Assert.Equal(disks, rebooted.LoopDevices.Select(l => (l.Name, l.BackingFile)).Order().ToList());
             Assert.True(rebooted.LogicalVolume("vg0", "data0")!.Size >= 4L << 30);
             Assert.DoesNotContain(rebooted.Processes, p => p.CommandLine.Contains("logrotated", StringComparison.Ordinal));
             Assert.Equal(objectsBefore, await session.ObjectChecksumsAsync("/data/objects"));
