@@ -21,7 +21,7 @@ const string Usage = """
                  (--snapshots, default 20) against the same capture one fresh ssh per command; lab
                  up/down; and the full repair (up, connect, diagnose, fix, test-connection.sh), --runs
                  times (default 3); figures to artifacts/bench/network.json
-      storage    on the real storage twin (root; a qemu guest under software emulation, ~1 min a run): --runs
+      storage    on the real storage twin (root; a qemu guest under software emulation, ~5 min a run): --runs
                  times (default 3) a fresh boot from the cached image (boot to SSH), the snapshot in one ssh
                  round trip against one ssh per section (--snapshots each, default 10, interleaved), and the
                  full repair under a downtime probe; the twin is taken down at the end; refuses to start

@@ -24,6 +24,8 @@ internal sealed class StorageBenchmark(int runs, int snapshots, string jsonPath,
 
     private const string Manifest = "/usr/local/share/objects/manifest.sha256";
 
+    private const int ProbeFailuresShown = 3;
+
     // The remounter (fault S1) already at work when the repair starts, in every run: with the real machine's 48 s it
     // would fire during the snapshot timing or during the repair depending on how fast the machine is, and the
     // repair's work (its remount step) would differ from run to run.
@@ -188,6 +190,10 @@ internal sealed class StorageBenchmark(int runs, int snapshots, string jsonPath,
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  baseline, {sectionCount} ssh (1/section) {Ms(perSection)}  ratio {perSection.Median / oneTrip.Median:0.0}x slower"));
         output.WriteLine($"  repair (FixAsync) wall      {S(repair)}");
+        // Each step's duration covers its commands only; the capture after each step (its verification) and the one
+        // the plan starts from make up the rest.
+        output.WriteLine($"    of which step commands    {S(Summary.Of(results.Where(r => r.Steps.Count > 0).Select(r => r.StepCommandsSeconds)))}");
+        output.WriteLine($"    captures and planning     {S(Summary.Of(results.Where(r => r.Steps.Count > 0).Select(r => r.RepairWallSeconds - r.StepCommandsSeconds)))}");
         output.WriteLine($"  probe during the repair: requests {Range(results.Where(r => r.Probe is not null).Select(r => (double)r.Probe!.Requests), "0")}, "
             + $"failures {Range(results.Where(r => r.Probe is not null).Select(r => (double)r.Probe!.Failures), "0")}, "
             + $"longest gap {Range(results.Where(r => r.Probe is not null).Select(r => r.Probe!.LongestGapMs), "0")} ms");
@@ -217,8 +223,11 @@ internal sealed class StorageBenchmark(int runs, int snapshots, string jsonPath,
                 output.WriteLine($"    step {failed.Id} {failed.Status}: {failed.Error}");
             if (r.FindingsLeft.Count > 0)
                 output.WriteLine($"    findings left after the repair: {string.Join(", ", r.FindingsLeft)}");
-            foreach (var failure in r.Probe?.FirstFailures ?? [])
+            var probeFailures = r.Probe?.FirstFailures ?? [];
+            foreach (var failure in probeFailures.Take(ProbeFailuresShown))
                 output.WriteLine($"    probe failure: {failure}");
+            if (probeFailures.Count > ProbeFailuresShown)
+                output.WriteLine($"    ({probeFailures.Count - ProbeFailuresShown} more probe failures in the JSON, which keeps the first {DowntimeProbe.FailuresKept})");
             if (r.Error is not null)
                 output.WriteLine($"    run failed: {r.Error}");
         }
@@ -278,6 +287,8 @@ internal sealed class StorageBenchmark(int runs, int snapshots, string jsonPath,
         public ProbeFigures? Probe { get; set; }
         public double DownMs { get; set; } = double.NaN;
         public string? Error { get; set; }
+
+        public double StepCommandsSeconds => Steps.Sum(s => s.DurationMs) / 1000;
 
         public bool Ok => Error is null && RepairSucceeded && FindingsLeft.Count == 0;
     }
