@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench.sh - the benchmarks (figures, not tests). `scripts/bench.sh network [--runs N]`: the network
-# runbook on its real twin (snapshot per host vs one ssh per command; the whole repair). Otherwise
-# the engine benchmark (figures, not a test): cold wall time, per-cell overhead and peak
+# runbook on its real twin (snapshot per host vs one ssh per command; the whole repair).
+# `scripts/bench.sh storage [--runs N]`: the storage runbook on its real twin, a qemu guest (boot to
+# SSH; snapshot in one round trip vs one ssh per section; the whole repair under a downtime probe).
+# Otherwise the engine benchmark (figures, not a test): cold wall time, per-cell overhead and peak
 # memory of `runbook run` on generated trivial C# notebooks, against Jupyter's nbclient running the
 # equivalent Python notebooks, measured in the same run. See docs/benchmarks.md.
 #   scripts/bench.sh [--runs N] [other options of: Runbooks.Benchmarks engine --help]
@@ -14,6 +16,11 @@ if [[ ${1:-} == network ]]; then
   shift
   scripts/install-deps.sh tools
   exec dotnet run -c Release --project bench/Runbooks.Benchmarks -- network "$@"
+fi
+if [[ ${1:-} == storage ]]; then
+  shift
+  scripts/install-deps.sh tools
+  exec dotnet run -c Release --project bench/Runbooks.Benchmarks -- storage "$@"
 fi
 [[ ${1:-} == engine ]] && shift
 

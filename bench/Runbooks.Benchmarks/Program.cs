@@ -5,6 +5,7 @@ using Runbooks.Benchmarks;
 //   dotnet run -c Release --project bench/Runbooks.Benchmarks -- engine [--runs N]
 const string Usage = """
     usage: Runbooks.Benchmarks network [--runs N] [--snapshots N] [--json PATH]
+           Runbooks.Benchmarks storage [--runs N] [--snapshots N] [--json PATH]
            Runbooks.Benchmarks engine [--runs N] [--warmups N] [--runbook PATH] [--python PATH]
                                       [--limit SECONDS] [--poll-ms MS] [--json PATH] [--keep]
       engine     cold wall time, per-cell overhead and peak memory of `runbook run` on generated
@@ -20,6 +21,11 @@ const string Usage = """
                  (--snapshots, default 20) against the same capture one fresh ssh per command; lab
                  up/down; and the full repair (up, connect, diagnose, fix, test-connection.sh), --runs
                  times (default 3); figures to artifacts/bench/network.json
+      storage    on the real storage twin (root; a qemu guest under software emulation, ~5 min a run): --runs
+                 times (default 3) a fresh boot from the cached image (boot to SSH), the snapshot in one ssh
+                 round trip against one ssh per section (--snapshots each, default 10, interleaved), and the
+                 full repair under a downtime probe; the twin is taken down at the end; refuses to start
+                 while the twin is up (someone else's); figures to artifacts/bench/storage.json
     Exit code: 0 all runs succeeded (whether or not the goals were met), 1 some run failed, 2 usage.
     """;
 
@@ -29,11 +35,11 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     return args.Length == 0 ? 2 : 0;
 }
 var root = RepositoryRoot();
-if (args[0] == "network")
+if (args[0] is "network" or "storage")
 {
-    var networkRuns = 3;
-    var snapshots = 20;
-    var networkJson = Path.Combine(root, "artifacts", "bench", "network.json");
+    var twinRuns = 3;
+    var snapshots = args[0] == "network" ? 20 : 10;
+    var twinJson = Path.Combine(root, "artifacts", "bench", args[0] + ".json");
     for (var i = 1; i < args.Length; i++)
     {
         string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -41,9 +47,9 @@ if (args[0] == "network")
         {
             switch (args[i])
             {
-                case "--runs": networkRuns = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--runs"); break;
+                case "--runs": twinRuns = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--runs"); break;
                 case "--snapshots": snapshots = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--snapshots"); break;
-                case "--json": networkJson = Path.GetFullPath(Value()); break;
+                case "--json": twinJson = Path.GetFullPath(Value()); break;
                 default: return Fail($"unknown option '{args[i]}'");
             }
         }
@@ -52,10 +58,12 @@ if (args[0] == "network")
             return Fail(e.Message);
         }
     }
-    return await new NetworkBenchmark(networkRuns, snapshots, networkJson, Console.Out).RunAsync().ConfigureAwait(false);
+    return args[0] == "network"
+        ? await new NetworkBenchmark(twinRuns, snapshots, twinJson, Console.Out).RunAsync().ConfigureAwait(false)
+        : await new StorageBenchmark(twinRuns, snapshots, twinJson, Console.Out).RunAsync().ConfigureAwait(false);
 }
 if (args[0] != "engine")
-    return Fail($"unknown benchmark '{args[0]}' (known: engine, network)");
+    return Fail($"unknown benchmark '{args[0]}' (known: engine, network, storage)");
 
 var runs = 5;
 var warmups = 1;
