@@ -30,7 +30,7 @@ public static class StorageFixPlanner
     public const string DisabledPrefix = "# disabled by runbook (restarted a remounter): ";
 
     /// <summary>LVM prints a warning on stderr for every descriptor an ssh session leaves open.</summary>
-    private const string QuietLvm = "LVM_SUPPRESS_FD_WARNINGS=1";
+    private const string QuietLvm = DiskCommands.QuietLvm;
 
     private static readonly TimeSpan s_lvmTimeout = TimeSpan.FromMinutes(10);
 
@@ -233,31 +233,12 @@ public static class StorageFixPlanner
         }
     }
 
-    /// <summary>
-    /// Creates the image, attaches it, makes it a PV and adds it to the VG: each part only if not done yet, so a run
-    /// stopped half-way is finished by the next. It refuses, before writing anything, when / has no room for the image.
-    /// </summary>
+    /// <summary>Adds a disk (<see cref="DiskCommands.Add"/>), keeping 64 MiB free beside the images.</summary>
     private static FixStep<StorageSnapshot> AddDisk(string host, string image, StorageSettings c, Func<StorageSnapshot, int> disks, string why)
     {
-        var size = c.DiskSize.ToString(CultureInfo.InvariantCulture);
-        var img = ShellQuote.Quote(image);
-        var directory = ShellQuote.Quote(c.ImageDirectory);
-        // Room for the image and 64 MiB to spare, so the root filesystem is not left full by the fix itself.
-        var needed = (c.DiskSize + (64L << 20)).ToString(CultureInfo.InvariantCulture);
-        var create = HostCommand.Shell(
-            $"[ -e {img} ] || {{ mkdir -p {directory}; free=$(df -P -B1 {directory} | awk 'NR == 2 {{print $4}}'); "
-            + $"[ \"$free\" -ge {needed} ] || {{ echo \"{c.ImageDirectory} has $free bytes free; a {Mebibytes(c.DiskSize)} MiB disk image needs {needed}: free space on that filesystem first\" >&2; exit 1; }}; "
-            + $"fallocate -l {size} {img}; }}")
-            .WithDescription($"fallocate -l {size} {image}   (if absent, and only with room for it)");
-        var attach = HostCommand.Shell($"losetup -l -n -O NAME -j {img} | grep -q . || losetup -f {img}")
-            .WithDescription($"losetup -f {image}   (if not attached yet)");
-        var join = HostCommand.Shell(
-            $"dev=$(losetup -l -n -O NAME -j {img} | head -n 1 | tr -d ' '); {QuietLvm} pvs \"$dev\" > /dev/null 2>&1 || {QuietLvm} pvcreate \"$dev\"; "
-            + $"[ \"$({QuietLvm} pvs --noheadings -o vg_name \"$dev\" | tr -d ' ')\" = {ShellQuote.Quote(c.VolumeGroup)} ] || {QuietLvm} vgextend {ShellQuote.Quote(c.VolumeGroup)} \"$dev\"")
-            .WithDescription($"pvcreate <its loop device>; vgextend {c.VolumeGroup} <its loop device>");
         bool InGroup(StorageSnapshot x) => x.LoopDevices.FirstOrDefault(l => l.BackingFile == image) is { } loop && x.PhysicalVolume(loop.Name)?.VolumeGroup == c.VolumeGroup;
         return Step(host, $"add-{Path.GetFileNameWithoutExtension(image)}", $"Add a {Mebibytes(c.DiskSize)} MiB disk {image} to {c.VolumeGroup}", why,
-            x => !InGroup(x) && disks(x) < c.DiskCount, [create, attach, join],
+            x => !InGroup(x) && disks(x) < c.DiskCount, DiskCommands.Add(image, c.DiskSize, c.VolumeGroup, c.ImageDirectory, 64L << 20),
             x => InGroup(x) && x.LoopDevices.First(l => l.BackingFile == image) is var loop && x.PhysicalVolume(loop.Name) is { } pv && pv.DeviceSize == c.DiskSize,
             $"pvs shows the loop device of {image} in {c.VolumeGroup}, {Mebibytes(c.DiskSize)} MiB");
     }

@@ -64,6 +64,9 @@ public static class StorageCapture
 
     // POSIX sh (dash, bash, busybox ash); helper variables start with rb_.
     private const string Helpers = $$"""
+        # The capture runs beside the service it diagnoses, often on a busy machine: it yields the CPU first.
+        renice -n 10 -p $$ > /dev/null 2>&1
+
         # LVM warns on stderr about every inherited descriptor (an ssh session or a test runner has several).
         LVM_SUPPRESS_FD_WARNINGS=1
         export LVM_SUPPRESS_FD_WARNINGS
