@@ -31,7 +31,7 @@ public static class StorageCapture
 
     // One LVM process for PVs, VGs, LVs and both kinds of segments: each LVM command costs ~60 ms of CPU to start and
     // scan the devices, so four reports cost four times that.
-    private const string LvmColumns =
+    internal const string LvmColumns =
         "--configreport vg -o vg_name,vg_attr,vg_size,vg_free,vg_extent_size,vg_extent_count,vg_free_count,pv_count,lv_count "
         + "--configreport pv -o pv_name,vg_name,pv_attr,pv_size,pv_free,dev_size,pe_start,pv_pe_count,pv_pe_alloc_count "
         + "--configreport lv -o lv_name,vg_name,lv_attr,lv_size "
