@@ -26,7 +26,7 @@ fi
 
 # The baseline: Debian's /usr/bin/python3 with nbclient and ipykernel (not the python3 first on
 # the PATH, which may be a pyenv one without them).
-scripts/install-deps.sh bench
+scripts/install-deps.sh bench npm   # npm: plotly.js, which the build embeds
 if ! /usr/bin/python3 -c "from jupyter_client.kernelspec import KernelSpecManager as M; M().get_kernel_spec('python3')" 2>/dev/null; then
   echo "bench: no 'python3' kernelspec for /usr/bin/python3; installing one (ipykernel install --sys-prefix)"
   /usr/bin/python3 -m ipykernel install --sys-prefix

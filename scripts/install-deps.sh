@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # install-deps.sh - the ONE list of Debian (12, bookworm) packages that the runbooks and the
-# project need. Used by the README set-up commands, by CI on a fresh machine and by
-# .devcontainer/Dockerfile. Installs only what is missing; with everything present it does not
-# touch apt at all and needs no root.
+# project need, and the one list of files the build fetches from the npm registry. Used by the
+# README set-up commands, by CI on a fresh machine and by .devcontainer/Dockerfile. Installs only
+# what is missing; with everything present it does not touch apt or npm at all and needs no root.
 #
-#   scripts/install-deps.sh [GROUP...]      GROUP: tools (default), bench, all
+#   scripts/install-deps.sh [GROUP...]      GROUP: tools (default), bench, npm, all
 #   scripts/install-deps.sh --list [GROUP...]   print the group's packages, one a line
 #   scripts/install-deps.sh --help
 #
@@ -47,17 +47,32 @@ BENCH_PACKAGES=(
   python3-nbformat
 )
 
-readonly GROUPS_KNOWN="tools bench all"
+# npm: files from the npm registry that lib/Runbooks embeds, fetched with `npm pack` into
+# ${RUNBOOK_NPM_CACHE:-${XDG_CACHE_HOME:-~/.cache}/runbook/npm}/NAME/VERSION/, which
+# lib/Runbooks/Runbooks.csproj reads (the build stops with a message naming this script if a file is
+# missing). Kept out of git: the bundle is 1.2 MB of minified code. The integrity is the registry's
+# (`npm view NAME@VERSION dist.integrity`), checked here so a changed tarball is refused. Part of
+# `tools` and `all` because the build needs it; `npm` alone fetches it and installs no Debian package.
+# plotly.js-basic-dist-min 4.1.1, MIT license: the growth plot's interactive HTML (plotly-basic.min.js).
+# Bump PlotlyVersion in lib/Runbooks/Runbooks.csproj together with this line.
+NPM_FILES=(
+  "plotly.js-basic-dist-min 4.1.1 sha512-1oNF8PeQx2hv/y7tqEVWKD3JGwn/MGEMQ8mL9HUwsaqG9FGy/OU5FHUHvzqbqxN4mnwZGI9abTiE775C4kkjMQ=="
+)
+
+readonly GROUPS_KNOWN="tools bench npm all"
 
 usage() {
   cat <<USAGE
 usage: ${0##*/} [--list] [GROUP...]
        ${0##*/} --help
 Installs the Debian packages of each GROUP that are not installed yet (default group: tools).
-Groups: tools (runbook tools: ssh, wg, wireguard-go, ip, iptables, nft, ping, curl, lvm, ...),
-        bench (python3 Jupyter baseline: nbclient, ipykernel, nbformat), all (both).
---list prints the packages of the groups, one a line, and installs nothing.
-Needs root or sudo only when something is missing.
+Groups: tools (runbook tools: ssh, wg, wireguard-go, ip, iptables, nft, ping, curl, lvm, ...,
+               and the npm files the build embeds),
+        bench (python3 Jupyter baseline: nbclient, ipykernel, nbformat),
+        npm (only the npm files the build embeds: plotly.js, into ~/.cache/runbook/npm),
+        all (everything).
+--list prints the Debian packages of the groups, one a line, and installs nothing.
+Needs root or sudo only when a Debian package is missing.
 USAGE
 }
 
@@ -70,7 +85,7 @@ for arg in "$@"; do
   case "$arg" in
     -h|--help) usage; exit 0 ;;
     --list) list_only=1 ;;
-    tools|bench|all) groups+=("$arg") ;;
+    tools|bench|npm|all) groups+=("$arg") ;;
     *)
       printf "install-deps: unknown group '%s' (known: %s)\n" "$arg" "$GROUPS_KNOWN" >&2
       usage >&2
@@ -80,15 +95,17 @@ for arg in "$@"; do
 done
 [[ ${#groups[@]} -gt 0 ]] || groups=(tools)
 
-# The packages of the chosen groups, in order, without duplicates.
+# The packages of the chosen groups, in order, without duplicates; and whether the npm files are wanted.
 wanted=()
+want_npm=0
 declare -A seen=()
 add() { local p; for p in "$@"; do [[ -n ${seen[$p]:-} ]] || { seen[$p]=1; wanted+=("$p"); }; done; }
 for g in "${groups[@]}"; do
   case "$g" in
-    tools) add "${TOOLS_PACKAGES[@]}" ;;
+    tools) add "${TOOLS_PACKAGES[@]}"; want_npm=1 ;;
     bench) add "${BENCH_PACKAGES[@]}" ;;
-    all)   add "${TOOLS_PACKAGES[@]}" "${BENCH_PACKAGES[@]}" ;;
+    npm)   want_npm=1 ;;
+    all)   add "${TOOLS_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"; want_npm=1 ;;
   esac
 done
 label="${groups[*]}"
@@ -112,50 +129,103 @@ missing_of() {
   for p in "$@"; do [[ -n ${ok[$p]:-} ]] || printf '%s\n' "$p"; done
 }
 
-start=$SECONDS
-mapfile -t missing < <(missing_of "${wanted[@]}")
-if [[ ${#missing[@]} -eq 0 ]]; then
-  log "nothing to install: all ${#wanted[@]} packages of '$label' are present"
-  exit 0
-fi
+npm_cache="${RUNBOOK_NPM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/runbook/npm}"
 
-# Root, or sudo (e.g. as the dev container's `vscode` user). Without a terminal sudo must not
-# wait for a password: -n makes it fail at once instead.
-as_root=()
-if [[ $(id -u) -ne 0 ]]; then
-  command -v sudo >/dev/null 2>&1 \
-    || die "missing packages (${missing[*]}) and not root, and sudo is not installed: run this script as root"
-  as_root=(sudo)
-  [[ -t 0 ]] || as_root+=(-n)
-fi
-
-# apt's output goes to a log that is shown only if apt fails, so a good run prints one line.
-aptlog=$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX")
-trap 'rm -f "$aptlog"' EXIT
-
-# Runs apt-get non-interactively. Another apt/dpkg run (unattended upgrades, a parallel CI step)
-# holding a lock is waited for: dpkg's lock by DPkg::Lock::Timeout, the lists/archives locks
-# (which that option does not cover in apt 2.6) by retrying for up to ~5 minutes.
-apt_get() {
-  local try
-  for try in $(seq 1 30); do
-    if "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get -q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0 "$@" >"$aptlog" 2>&1; then
-      return 0
-    fi
-    if grep -qE 'Could not get lock|Unable to lock|Unable to acquire the dpkg frontend lock' "$aptlog" && [[ $try -lt 30 ]]; then
-      sleep 10
-      continue
-    fi
-    cat "$aptlog" >&2
-    die "apt-get $* failed"
+# Prints "NAME VERSION INTEGRITY" for each npm file not in the cache yet.
+npm_missing() {
+  [[ $want_npm -eq 1 ]] || return 0
+  local entry name version integrity
+  for entry in "${NPM_FILES[@]}"; do
+    read -r name version integrity <<<"$entry"
+    [[ -f $npm_cache/$name/$version/package.json ]] || printf '%s\n' "$entry"
   done
 }
 
-apt_get update
-apt_get install -y --no-install-recommends "${missing[@]}"
+# Fetches one package with `npm pack` (the registry npm is set up for), checks the tarball against the
+# pinned integrity, and unpacks it as NAME/VERSION/ in the cache; the rename makes a half-done fetch invisible.
+npm_fetch() {
+  local name=$1 version=$2 integrity=$3 work tarball actual
+  mkdir -p "$npm_cache"
+  work=$(mktemp -d "$npm_cache/.fetch.XXXXXX")
+  tarball=$(cd "$work" && npm pack --silent "$name@$version" 2>"$work/npm.log" | tail -n 1) \
+    || { cat "$work/npm.log" >&2; rm -rf "$work"; die "npm pack $name@$version failed"; }
+  actual=$(node -e 'const c = require("crypto"), fs = require("fs");
+    process.stdout.write("sha512-" + c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"));' "$work/$tarball")
+  if [[ $actual != "$integrity" ]]; then
+    rm -rf "$work"
+    die "$name@$version from the npm registry has integrity $actual, not the pinned $integrity: refusing it"
+  fi
+  tar -xzf "$work/$tarball" -C "$work"
+  mkdir -p "$npm_cache/$name"
+  rm -rf "${npm_cache:?}/$name/$version"
+  mv "$work/package" "$npm_cache/$name/$version"
+  rm -rf "$work"
+}
 
-mapfile -t still < <(missing_of "${missing[@]}")
-[[ ${#still[@]} -eq 0 ]] || die "still not installed after apt-get install: ${still[*]}"
+start=$SECONDS
+missing=()
+[[ ${#wanted[@]} -eq 0 ]] || mapfile -t missing < <(missing_of "${wanted[@]}")
+mapfile -t npm_wanted < <(npm_missing)
+# npm itself: the machines of this project come with Node.js and npm; a bare Debian (the dev container's
+# image) gets Debian's. Only asked for when npm is absent, so Debian's never replaces another install.
+if [[ ${#npm_wanted[@]} -gt 0 ]] && ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 
-log "installed ${#missing[@]} package(s) for '$label' in $((SECONDS - start))s: ${missing[*]}"
+if [[ ${#missing[@]} -eq 0 ]]; then
+  [[ ${#wanted[@]} -eq 0 ]] || log "nothing to install: all ${#wanted[@]} packages of '$label' are present"
+else
+  # Root, or sudo (e.g. as the dev container's `vscode` user). Without a terminal sudo must not
+  # wait for a password: -n makes it fail at once instead.
+  as_root=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 \
+      || die "missing packages (${missing[*]}) and not root, and sudo is not installed: run this script as root"
+    as_root=(sudo)
+    [[ -t 0 ]] || as_root+=(-n)
+  fi
+
+  # apt's output goes to a log that is shown only if apt fails, so a good run prints one line.
+  aptlog=$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX")
+  trap 'rm -f "$aptlog"' EXIT
+
+  # Runs apt-get non-interactively. Another apt/dpkg run (unattended upgrades, a parallel CI step)
+  # holding a lock is waited for: dpkg's lock by DPkg::Lock::Timeout, the lists/archives locks
+  # (which that option does not cover in apt 2.6) by retrying for up to ~5 minutes.
+  apt_get() {
+    local try
+    for try in $(seq 1 30); do
+      if "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+          apt-get -q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0 "$@" >"$aptlog" 2>&1; then
+        return 0
+      fi
+      if grep -qE 'Could not get lock|Unable to lock|Unable to acquire the dpkg frontend lock' "$aptlog" && [[ $try -lt 30 ]]; then
+        sleep 10
+        continue
+      fi
+      cat "$aptlog" >&2
+      die "apt-get $* failed"
+    done
+  }
+
+  apt_get update
+  apt_get install -y --no-install-recommends "${missing[@]}"
+
+  mapfile -t still < <(missing_of "${missing[@]}")
+  [[ ${#still[@]} -eq 0 ]] || die "still not installed after apt-get install: ${still[*]}"
+
+  log "installed ${#missing[@]} package(s) for '$label' in $((SECONDS - start))s: ${missing[*]}"
+fi
+
+if [[ ${#npm_wanted[@]} -gt 0 ]]; then
+  npm_start=$SECONDS
+  fetched=()
+  for entry in "${npm_wanted[@]}"; do
+    read -r name version integrity <<<"$entry"
+    npm_fetch "$name" "$version" "$integrity"
+    fetched+=("$name@$version")
+  done
+  log "fetched ${#fetched[@]} npm package(s) into $npm_cache in $((SECONDS - npm_start))s: ${fetched[*]}"
+elif [[ $want_npm -eq 1 ]]; then
+  log "nothing to fetch: all ${#NPM_FILES[@]} npm package(s) are in $npm_cache"
+fi
