@@ -114,7 +114,7 @@ internal static class StorageCommands
         return storage;
     }
 
-    private static (SshTarget Target, StorageSettings Settings) Resolve(ParseResult result, string profileName)
+    internal static (SshTarget Target, StorageSettings Settings) Resolve(ParseResult result, string profileName)
     {
         var parameters = CliContext.ProfileParameters(result, Runbook, profileName);
         try

@@ -60,7 +60,16 @@ public sealed class Autoextender(
             && (run.RunFor is not { } limit || _clock.GetUtcNow() - started < limit))
         {
             var due = _clock.GetUtcNow() + policy.SampleInterval;
-            var sample = await usage.SampleAsync(cancellationToken).ConfigureAwait(false);
+            UsageSample sample;
+            try
+            {
+                sample = await usage.SampleAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping is how a grower ends: between samples, or in the middle of one.
+                break;
+            }
             samples++;
             least = Math.Min(least, sample.FilesystemAvailable);
             window.Add(sample);
@@ -76,6 +85,8 @@ public sealed class Autoextender(
             }
             else
             {
+                // An action, once begun, is finished even when the grower is told to stop: a grow cut off between the
+                // LV and its filesystem would be left for the next start to repair.
                 switch (decision)
                 {
                     case Grow grow:
@@ -87,16 +98,16 @@ public sealed class Autoextender(
                             if (decision is AddDiskThenGrow add)
                             {
                                 log($"adding {add.ImagePath} ({Mib(add.DiskSize)}): {add.Reason}");
-                                await volume.AddDiskAsync(add.ImagePath, add.DiskSize, policy.ImageFilesystemFloor, cancellationToken).ConfigureAwait(false);
+                                await volume.AddDiskAsync(add.ImagePath, add.DiskSize, policy.ImageFilesystemFloor, CancellationToken.None).ConfigureAwait(false);
                                 disks++;
-                                reading = await volume.ReadAsync(cancellationToken).ConfigureAwait(false);
-                                await record(Record(GrowthEvent.AddDisk, sample, reading, add.DiskSize, stopwatch.Elapsed.TotalSeconds, add.ImagePath), cancellationToken).ConfigureAwait(false);
+                                reading = await volume.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                                await record(Record(GrowthEvent.AddDisk, sample, reading, add.DiskSize, stopwatch.Elapsed.TotalSeconds, add.ImagePath), CancellationToken.None).ConfigureAwait(false);
                             }
                             var before = reading.VolumeSize;
-                            await volume.ExtendVolumeAsync(bytes, cancellationToken).ConfigureAwait(false);
-                            reading = await volume.ReadAsync(cancellationToken).ConfigureAwait(false);
-                            await volume.GrowFilesystemAsync(reading, cancellationToken).ConfigureAwait(false);
-                            reading = await volume.ReadAsync(cancellationToken).ConfigureAwait(false);
+                            await volume.ExtendVolumeAsync(bytes, CancellationToken.None).ConfigureAwait(false);
+                            reading = await volume.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                            await volume.GrowFilesystemAsync(reading, CancellationToken.None).ConfigureAwait(false);
+                            reading = await volume.ReadAsync(CancellationToken.None).ConfigureAwait(false);
                             if (reading.VolumeSize <= before || reading.FilesystemBehindVolume)
                                 throw new VolumeException($"after the grow {reading.Volume} is {Mib(reading.VolumeSize)} (was {Mib(before)}) and its filesystem {Mib(reading.FilesystemBytes ?? 0)}");
                             var took = stopwatch.Elapsed;
@@ -110,7 +121,7 @@ public sealed class Autoextender(
                                 LastAlert = state.LastAlert,
                             };
                             log($"grew {reading.Volume} by {Mib(reading.VolumeSize - before)} to {Mib(reading.VolumeSize)} in {took.TotalSeconds:0.0} s: {decision.Reason}");
-                            await record(Record(GrowthEvent.Extend, sample, reading, reading.VolumeSize - before, took.TotalSeconds, decision.Reason), cancellationToken).ConfigureAwait(false);
+                            await record(Record(GrowthEvent.Extend, sample, reading, reading.VolumeSize - before, took.TotalSeconds, decision.Reason), CancellationToken.None).ConfigureAwait(false);
                         }
                         catch (Exception e) when (e is not OperationCanceledException)
                         {
@@ -118,11 +129,11 @@ public sealed class Autoextender(
                             // The cooldown counts from here too: a failing grow must not be retried every sample.
                             state = state with { LastGrowAt = _clock.GetUtcNow() };
                             log($"FAILED to grow {reading.Volume}: {e.Message}");
-                            await record(Record(GrowthEvent.Error, sample, reading, null, stopwatch.Elapsed.TotalSeconds, e.Message), cancellationToken).ConfigureAwait(false);
+                            await record(Record(GrowthEvent.Error, sample, reading, null, stopwatch.Elapsed.TotalSeconds, e.Message), CancellationToken.None).ConfigureAwait(false);
                             try
                             {
-                                reading = await volume.ReadAsync(cancellationToken).ConfigureAwait(false);
-                                reading = await RepairAsync(reading, checkMode: false, cancellationToken).ConfigureAwait(false);
+                                reading = await volume.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                                reading = await RepairAsync(reading, checkMode: false, CancellationToken.None).ConfigureAwait(false);
                                 state = State(reading) with { LastGrowAt = state.LastGrowAt, ObservedGrowDurations = state.ObservedGrowDurations, LastAlert = state.LastAlert };
                             }
                             catch (Exception again) when (again is not OperationCanceledException)
@@ -135,7 +146,7 @@ public sealed class Autoextender(
                         alerts++;
                         state = state with { LastAlert = new RaisedAlert(alert.Kind, sample.Time) };
                         log($"ALERT {alert.Kind}: {alert.Reason}");
-                        await record(Record(GrowthEvent.Alert, sample, reading, null, null, alert.Reason), cancellationToken).ConfigureAwait(false);
+                        await record(Record(GrowthEvent.Alert, sample, reading, null, null, alert.Reason), CancellationToken.None).ConfigureAwait(false);
                         break;
                 }
             }
