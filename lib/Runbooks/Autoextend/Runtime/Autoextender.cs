@@ -146,7 +146,7 @@ public sealed class Autoextender(
                         alerts++;
                         state = state with { LastAlert = new RaisedAlert(alert.Kind, sample.Time) };
                         log($"ALERT {alert.Kind}: {alert.Reason}");
-                        await record(Record(GrowthEvent.Alert, sample, reading, null, null, alert.Reason), CancellationToken.None).ConfigureAwait(false);
+                        await record(Record(GrowthEvent.Alert, sample, reading, null, null, $"{alert.Kind}: {alert.Reason}"), CancellationToken.None).ConfigureAwait(false);
                         break;
                 }
             }

@@ -32,16 +32,8 @@ public sealed class VolumeLock : IDisposable
         }
         catch (IOException e)
         {
-            string holder;
-            try
-            {
-                holder = File.ReadAllText(path).Trim();
-            }
-            catch (IOException)
-            {
-                holder = "";
-            }
-            throw new InvalidOperationException($"another autoextend already keeps this volume (it holds {path}{(holder.Length > 0 ? $", pid {holder}" : "")}); stop it first, or let it be: one grower per volume", e);
+            // The holder's pid is in the file, but .NET cannot open a file another process holds this way: fuser can.
+            throw new InvalidOperationException($"another autoextend already keeps this volume (it holds {path}; `fuser {path}` names it); stop it first, or let it be: one grower per volume", e);
         }
         file.SetLength(0);
         using (var writer = new StreamWriter(file, leaveOpen: true))
