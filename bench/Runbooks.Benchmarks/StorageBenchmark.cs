@@ -86,7 +86,7 @@ internal sealed class StorageBenchmark(int runs, int snapshots, string jsonPath,
         figures.Accel = Accelerator(state.QemuPid);
 
         StorageSession? connected = null;
-        figures.ConnectMs = await TimeAsync(async () => connected = await StorageSession.ConnectAsync(Target(state)));
+        figures.ConnectMs = await TimeAsync(async () => connected = await StorageSession.ConnectAsync(state.SshTarget()));
         await using (var session = connected!)
         {
             figures.CaptureBytes = (await session.Host.RunAsync(StorageCapture.Command())).StandardOutput.Length;   // warm-up
@@ -119,9 +119,6 @@ internal sealed class StorageBenchmark(int runs, int snapshots, string jsonPath,
         // Down here rather than in the next UpAsync, so the next boot's wall time is the boot alone.
         figures.DownMs = await TimeAsync(() => lab.DownAsync());
     }
-
-    private static SshTarget Target(StorageLabState state) =>
-        SshTargets.Create("storage", "127.0.0.1", "root", state.SshPort, state.IdentityFile, state.KnownHostsFile, "accept-new");
 
     /// <summary>What holds the twin (its lab.json, or a qemu carrying its marker while it boots), or null when nothing does.</summary>
     private static string? TwinInUse()

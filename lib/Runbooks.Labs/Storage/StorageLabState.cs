@@ -47,6 +47,10 @@ public sealed record StorageLabState(
         && state.QmpSocket is not null && state.ConsoleLog is not null;
 
     public string ToJson() => JsonSerializer.Serialize(this, LabStateFile.Json);
+
+    /// <summary>How to reach the guest over ssh: root on the forwarded port, with the lab's key and this boot's host key.</summary>
+    public Runbooks.Hosts.SshTarget SshTarget(string role = "storage") =>
+        Runbooks.Hosts.SshTargets.Create(role, "127.0.0.1", "root", SshPort, IdentityFile, KnownHostsFile, "accept-new");
 }
 
 /// <summary>The storage twin right now.</summary>

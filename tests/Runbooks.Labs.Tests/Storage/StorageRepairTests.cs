@@ -21,15 +21,12 @@ public sealed class StorageRepairTests(StorageLabFixture fixture) : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static SshTarget Target(StorageLabState lab) =>
-        SshTargets.Create("storage", "127.0.0.1", "root", lab.SshPort, lab.IdentityFile, lab.KnownHostsFile, "accept-new");
-
     [Fact]
     public async Task CheckModeChangesNothing_TheRepairKeepsTheServiceUp_IsIdempotent_AndSurvivesAReboot()
     {
         var lab = await fixture.UpAsync();
         fixture.Changed();
-        var session = await StorageSession.ConnectAsync(Target(lab));
+        var session = await StorageSession.ConnectAsync(lab.SshTarget());
         try
         {
             var objectsBefore = await session.ObjectChecksumsAsync("/data/objects");
@@ -59,7 +56,7 @@ public sealed class StorageRepairTests(StorageLabFixture fixture) : IDisposable
 
             // The reboot reads fstab, the boot script that started the remounter, and the disks attached at boot.
             var disks = fix.State.LoopDevices.Select(l => (l.Name, l.BackingFile)).Order().ToList();
-            session = await session.RebootAsync(Target(lab), TimeSpan.FromMinutes(3));
+            session = await session.RebootAsync(lab.SshTarget(), TimeSpan.FromMinutes(3));
             var (rebooted, findings) = await session.DiagnoseAsync();
             Assert.Empty(findings);
             Assert.False(rebooted.MountAt("/data")!.ReadOnly);
@@ -79,7 +76,7 @@ public sealed class StorageRepairTests(StorageLabFixture fixture) : IDisposable
     public async Task AVolumeGroupThatDoesNotExist_IsRefusedByName_AndNothingChanges()
     {
         var lab = await fixture.UpAsync();
-        await using var session = await StorageSession.ConnectAsync(Target(lab));
+        await using var session = await StorageSession.ConnectAsync(lab.SshTarget());
         var before = await session.CaptureAsync();
 
         var cli = RunbookProgram.Run("--config", Catalogue(lab, volumeGroup: "vg9"), "fix", "storage", "--profile", "twin");
@@ -112,7 +109,7 @@ public sealed class StorageRepairTests(StorageLabFixture fixture) : IDisposable
     {
         var lab = await fixture.UpAsync();
         fixture.Changed();
-        await using var session = await StorageSession.ConnectAsync(Target(lab));
+        await using var session = await StorageSession.ConnectAsync(lab.SshTarget());
         var objectsBefore = await session.ObjectChecksumsAsync("/data/objects");
         await session.Host.RunAsync(HostCommand.Shell("rm /media/disk2.img"));
         var before = await session.CaptureAsync();
@@ -130,7 +127,7 @@ public sealed class StorageRepairTests(StorageLabFixture fixture) : IDisposable
     {
         var lab = await fixture.UpAsync();
         fixture.Changed();
-        await using var session = await StorageSession.ConnectAsync(Target(lab));
+        await using var session = await StorageSession.ConnectAsync(lab.SshTarget());
         var objectsBefore = await session.ObjectChecksumsAsync("/data/objects");
         // The planted deleted file emptied, and its space taken by something the plan does not free: a plain file.
         var held = (await session.CaptureAsync()).DeletedOpenFiles.Single(f => f.Path == "/.tempfile");
@@ -153,10 +150,10 @@ public sealed class StorageRepairTests(StorageLabFixture fixture) : IDisposable
     {
         var lab = await fixture.UpAsync();
         fixture.Changed();
-        await using (var first = await StorageSession.ConnectAsync(Target(lab)))
+        await using (var first = await StorageSession.ConnectAsync(lab.SshTarget()))
             await first.Host.RunAsync(HostCommand.Shell("mv /usr/sbin/lvm /usr/sbin/lvm.away"));
 
-        var missing = await Assert.ThrowsAsync<MissingToolException>(() => StorageSession.ConnectAsync(Target(lab)));
+        var missing = await Assert.ThrowsAsync<MissingToolException>(() => StorageSession.ConnectAsync(lab.SshTarget()));
 
         Assert.Contains("lvm", missing.Message, StringComparison.Ordinal);
         Assert.Contains("lvm2", missing.Message, StringComparison.Ordinal);

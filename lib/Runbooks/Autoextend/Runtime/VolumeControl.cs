@@ -53,8 +53,8 @@ public sealed class VolumeControl
         _read = new SectionedCapture("volume",
         [
             new("lvm", "lvm", $"lvm fullreport --reportformat json --units b --nosuffix {StorageCapture.LvmColumns}"),
-            new("findmnt", "findmnt", "findmnt -J -l -b -o ID,PARENT,TARGET,SOURCE,FSTYPE,OPTIONS,VFS-OPTIONS,FS-OPTIONS"),
-            new("df", "df", $"df -B1 --output=source,fstype,size,used,avail,pcent,itotal,iused,iavail,ipcent,target {ShellQuote.Quote(imageDirectory)}"),
+            new("findmnt", "findmnt", StorageCapture.FindmntCommand),
+            new("df", "df", $"{StorageCapture.DfCommand} {ShellQuote.Quote(imageDirectory)}"),
             new("images", "ls", $"ls -1d {ShellQuote.Quote(imageDirectory.TrimEnd('/'))}/*.img 2>/dev/null; true", $"ls {imageDirectory}/*.img"),
             new("fsbytes", "sh", $"rb_fsbytes {device}", "dumpe2fs -h / xfs_info: the filesystem's own size"),
         ], """

@@ -45,8 +45,8 @@ public static class StorageCapture
         new("lvm", "lvm", $"lvm fullreport --reportformat json --units b --nosuffix {LvmColumns}"),
         new("losetup", "losetup", "losetup -J -O NAME,BACK-FILE,SIZELIMIT,OFFSET,AUTOCLEAR,RO"),
         new("lsblk", "lsblk", "lsblk -J -b -o NAME,KNAME,TYPE,SIZE,FSTYPE,MOUNTPOINTS,RO,PKNAME"),
-        new("findmnt", "findmnt", "findmnt -J -l -b -o ID,PARENT,TARGET,SOURCE,FSTYPE,OPTIONS,VFS-OPTIONS,FS-OPTIONS"),
-        new("df", "df", "df -B1 --output=source,fstype,size,used,avail,pcent,itotal,iused,iavail,ipcent,target"),
+        new("findmnt", "findmnt", FindmntCommand),
+        new("df", "df", DfCommand),
         new("fstab", "cat", "cat /etc/fstab"),
         new("images", "stat", "rb_images", "stat -c '%s %b %B %n' (files behind loop devices, /media/*.img)"),
         new("deleted", "stat", "rb_deleted", "ls -l /proc/*/fd/ + stat -L (deleted files still open)"),
@@ -55,6 +55,12 @@ public static class StorageCapture
         new("scripts", "grep", "rb_scripts", "grep -I -n -H -E 'mount' <the scripts running shells execute, and the executables boot and cron files name>"),
         new("boot", "grep", "rb_boot", $"grep -n -H -E '{BootPattern}' {BootFiles} (without comments)"),
     ], Helpers);
+
+    /// <summary>Every mount, as <see cref="Capture.FindmntParser"/> reads it.</summary>
+    internal const string FindmntCommand = "findmnt -J -l -b -o ID,PARENT,TARGET,SOURCE,FSTYPE,OPTIONS,VFS-OPTIONS,FS-OPTIONS";
+
+    /// <summary>Usage in bytes and inodes, as <see cref="Capture.DfParser"/> reads it; paths may follow.</summary>
+    internal const string DfCommand = "df -B1 --output=source,fstype,size,used,avail,pcent,itotal,iused,iavail,ipcent,target";
 
     /// <summary>Where a machine without systemd starts things: at boot, and from cron.</summary>
     public const string BootFiles = "/etc/inittab /etc/rc.local /etc/init.d/* /etc/crontab /etc/cron.d/* /var/spool/cron/crontabs/*";
