@@ -197,7 +197,7 @@ public static class GrowthDecider
             if (blockedKind is null)
             {
                 var withDisk = Math.Min(bytes, groupFree + WholeExtents(policy.DiskSize - PhysicalVolumeDataOffset));
-                var image = NextImagePath();
+                var image = Runbooks.Storage.Fixes.DiskCommands.FreeImagePaths(policy.ImageDirectory, volume.ImagePaths.IsDefault ? [] : volume.ImagePaths).First();
                 var cut = withDisk < bytes ? $"; growing by the {Figures.Size(withDisk)} it then has" : "";
                 return new AddDiskThenGrow(image, policy.DiskSize, withDisk, triggers,
                     $"{why}; {sizing}; {shortBy}: adding {image} ({Figures.Size(policy.DiskSize)}, disk {volume.DiskCount + 1} of at most {policy.MaximumDisks}){cut}");
@@ -274,19 +274,6 @@ public static class GrowthDecider
                 && now - last.At < policy.AlertRepeatInterval)
                 return new NoAction($"{reason} (alerted {Figures.Duration(now - last.At)} ago; again after {Figures.Duration(policy.AlertRepeatInterval)})");
             return new Alert(kind, reason);
-        }
-
-        /// <summary>The first <c>diskN.img</c> in the image directory that no image has, as the storage repair names them.</summary>
-        private string NextImagePath()
-        {
-            var directory = policy.ImageDirectory.TrimEnd('/');
-            HashSet<string> taken = volume.ImagePaths.IsDefault ? [] : volume.ImagePaths.ToHashSet(StringComparer.Ordinal);
-            for (var n = 0; ; n++)
-            {
-                var path = $"{directory}/disk{n.ToString(CultureInfo.InvariantCulture)}.img";
-                if (!taken.Contains(path))
-                    return path;
-            }
         }
 
         private long WholeExtents(long bytes) => bytes <= 0 ? 0 : bytes / volume.ExtentSize * volume.ExtentSize;

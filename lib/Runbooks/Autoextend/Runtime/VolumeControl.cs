@@ -131,18 +131,6 @@ public sealed class VolumeControl
         foreach (var command in DiskCommands.Add(image, size, VolumeGroup, ImageDirectory, floorBytes))
             await _host.RunAsync(command.WithRemoteTimeout(s_changeTimeout), cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>The next diskN.img name in the image directory that no file has.</summary>
-    public string NextImage(VolumeReading volume)
-    {
-        var directory = ImageDirectory.TrimEnd('/');
-        for (var n = 0; ; n++)
-        {
-            var path = $"{directory}/disk{n}.img";
-            if (!volume.ImageFiles.Contains(path))
-                return path;
-        }
-    }
 }
 
 /// <summary>The volume a grower keeps is missing, not mounted, or of a kind it cannot grow.</summary>

@@ -11,6 +11,22 @@ public static class DiskCommands
     public const string QuietLvm = "LVM_SUPPRESS_FD_WARNINGS=1";
 
     /// <summary>
+    /// The <c>diskN.img</c> names in <paramref name="directory"/> that none of <paramref name="taken"/> has, lowest N
+    /// first: how the repair and the grower name the disks they add.
+    /// </summary>
+    public static IEnumerable<string> FreeImagePaths(string directory, IEnumerable<string> taken)
+    {
+        var trimmed = directory.TrimEnd('/');
+        var used = taken.ToHashSet(StringComparer.Ordinal);
+        for (var n = 0; ; n++)
+        {
+            var path = $"{trimmed}/disk{n.ToString(CultureInfo.InvariantCulture)}.img";
+            if (!used.Contains(path))
+                yield return path;
+        }
+    }
+
+    /// <summary>
     /// Creates the image, attaches it to a free loop device, makes it a PV and adds it to the VG: each part only if
     /// not done yet, so a run stopped half-way is finished by the next. It refuses, before writing anything, when the
     /// filesystem of the images would keep less than <paramref name="floorBytes"/> free, naming the figures.

@@ -112,7 +112,8 @@ public static class StorageFixPlanner
         var recreated = members.Where(p => p.DataOffset > StorageChecks.NormalDataOffsetLimit).Select(p => p.Name).ToImmutableArray();
         int Disks(StorageSnapshot x) => x.PhysicalVolumes.Count(p => p.VolumeGroup == vg) + recreated.Count(d => x.PhysicalVolume(d)?.VolumeGroup != vg);
         var missing = c.DiskCount - Disks(s);
-        foreach (var image in NewImages(s, c).Take(Math.Max(0, missing)))
+        var images = DiskCommands.FreeImagePaths(c.ImageDirectory, s.ImageFiles.Select(i => i.Path).Concat(s.LoopDevices.Select(l => l.BackingFile)));
+        foreach (var image in images.Take(Math.Max(0, missing)))
             steps.Add(AddDisk(host, image, c, Disks, Why(f => f.Check is "vg-missing-disks")));
         foreach (var device in recreated)
             steps.Add(RecreatePv(host, device, c, Why(f => f.Check == "pv-data-offset-abnormal" && f.Title.StartsWith(device + " ", StringComparison.Ordinal))));
@@ -218,19 +219,6 @@ public static class StorageFixPlanner
             .WithDescription($": > /proc/{pid}/fd/{fd}   (empty the deleted {file.Path} that {file.Command} holds, without restarting it)");
         return Step(host, $"empty-deleted-{pid}-{fd}", $"Free the {Mebibytes(file.AllocatedBytes)} MiB of the deleted {file.Path} held by {file.Command} ({pid})", why,
             Held, [command], x => !Held(x), $"/proc/{pid}/fd/{fd} holds nothing any more");
-    }
-
-    /// <summary>The next /media/diskN.img names not in use, for the disks the VG lacks.</summary>
-    private static IEnumerable<string> NewImages(StorageSnapshot s, StorageSettings c)
-    {
-        var directory = c.ImageDirectory.TrimEnd('/');
-        var used = s.ImageFiles.Select(i => i.Path).Concat(s.LoopDevices.Select(l => l.BackingFile)).ToHashSet();
-        for (var n = 0; n < 64; n++)
-        {
-            var path = $"{directory}/disk{n}.img";
-            if (!used.Contains(path))
-                yield return path;
-        }
     }
 
     /// <summary>Adds a disk (<see cref="DiskCommands.Add"/>), keeping 64 MiB free beside the images.</summary>
