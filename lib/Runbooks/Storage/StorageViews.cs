@@ -65,8 +65,8 @@ public static class StorageViews
     }
 
     public static string Downtime(DowntimeReport report) => HtmlTable.Render(
-        ["requests", "failed", "longest gap without a good answer", "latency median / max", "first failures"],
-        [Row(report.Requests.ToString(CultureInfo.InvariantCulture), report.Failures.ToString(CultureInfo.InvariantCulture), $"{report.LongestGap.TotalMilliseconds:0} ms",
+        ["requests", "failed", "slow (> 1 s)", "longest gap without a good answer", "latency median / max", "first failures"],
+        [Row(report.Requests.ToString(CultureInfo.InvariantCulture), report.Failures.ToString(CultureInfo.InvariantCulture), report.Slow.ToString(CultureInfo.InvariantCulture), $"{report.LongestGap.TotalMilliseconds:0} ms",
             $"{report.MedianLatencyMs:0.0} / {report.MaxLatencyMs:0.0} ms", string.Join("\n", report.FirstFailures.Take(5).Select(f => $"{f.At:HH:mm:ss.fff} {f.Path}: {f.What}")))]);
 
     private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";

@@ -71,6 +71,48 @@ public sealed class DowntimeProbeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_slow_answer_is_slow_not_failed_and_no_answer_in_time_is_failed()
+    {
+        // A server that answers every request after 1.3 s: past the slow mark, inside a 3 s timeout, outside a 1 s one.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var server = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var client = await listener.AcceptTcpClientAsync(stop.Token);
+                _ = Task.Run(async () =>
+                {
+                    using (client)
+                    {
+                        var stream = client.GetStream();
+                        _ = await stream.ReadAsync(new byte[4096]); // the request: its content does not matter
+                        await Task.Delay(1300);
+                        await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"u8.ToArray());
+                    }
+                });
+            }
+        });
+        var slowBase = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/");
+
+        var patient = DowntimeProbe.Start(slowBase, [new ProbeObject("x")], TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(3));
+        await Task.Delay(500);
+        var slow = await patient.StopAsync();
+        var impatient = DowntimeProbe.Start(slowBase, [new ProbeObject("x")], TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1));
+        await Task.Delay(500);
+        var failed = await impatient.StopAsync();
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server);
+
+        Assert.True(slow.Requests >= 2, slow.ToString());
+        Assert.Equal((0, slow.Requests), (slow.Failures, slow.Slow));
+        Assert.Contains("slow (answered after more than 1 s)", slow.ToString(), StringComparison.Ordinal);
+        Assert.Equal((failed.Requests, 0), (failed.Failures, failed.Slow));
+        Assert.All(failed.FirstFailures, f => Assert.Equal("no answer within 1 s", f.What));
+    }
+
+    [Fact]
     public void Nothing_to_fetch_is_refused()
     {
         var e = Assert.Throws<ArgumentException>(() => DowntimeProbe.Start(Base, []));
