@@ -12,6 +12,8 @@ status=0
 # running beside it slows it enough to turn the repair's zero-downtime check into timeouts.
 : > "$log"
 dotnet build Runbooks.sln -c Release --nologo 2>&1 | tee -a "$log" || status=$?
+# The build `runbook autoextend install` copies to the storage twin in the lab tests.
+[ "$status" -ne 0 ] || scripts/publish.sh machine 2>&1 | tee -a "$log" || status=$?
 if [ "$status" -eq 0 ]; then
   for project in tests/*/*.csproj; do
     dotnet test "$project" -c Release --nologo --no-build 2>&1 | tee -a "$log" || status=$?

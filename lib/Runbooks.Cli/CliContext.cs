@@ -12,6 +12,8 @@ internal static class CliContext
     public const int Succeeded = 0;
     public const int RunbookFailed = 1;
     public const int BadInput = 2;
+    /// <summary>The machine or the volume could not be used: unreachable, refused, a missing tool, another grower.</summary>
+    public const int MachineUnusable = 3;
 
     public static readonly Option<string?> Config = new("--config")
     {
@@ -52,6 +54,20 @@ internal static class CliContext
     }
 
     public static RunPlanner Planner(ParseResult result) => new(LoadCatalogue(result), Environment.CurrentDirectory);
+
+    /// <summary>Parses and runs; a command line that does not parse is bad input (exit 2), not a failed runbook (exit 1).</summary>
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    {
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+                await Console.Error.WriteLineAsync($"runbook: {error.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("Try 'runbook --help', or 'runbook COMMAND --help'.").ConfigureAwait(false);
+            return BadInput;
+        }
+        return await parsed.InvokeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Runs a command body; the errors that mean "you asked for something wrong" print one message and exit 2.</summary>
     public static async Task<int> Guard(Func<Task<int>> body)

@@ -18,7 +18,6 @@ namespace Runbooks.Cli;
 internal static class NetworkCommands
 {
     public const string Runbook = "network-wireguard";
-    public const int MachineUnusable = 3;
 
     public static Command Capture()
     {
@@ -60,7 +59,7 @@ internal static class NetworkCommands
             catch (HostException e)
             {
                 await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
-                return MachineUnusable;
+                return CliContext.MachineUnusable;
             }
             await using (session.ConfigureAwait(false))
             {
@@ -71,7 +70,7 @@ internal static class NetworkCommands
                 catch (HostException e)
                 {
                     await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
-                    return MachineUnusable;
+                    return CliContext.MachineUnusable;
                 }
             }
         }));

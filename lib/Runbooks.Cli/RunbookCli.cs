@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Runbooks.Hosts;
 
 namespace Runbooks.Cli;
 
@@ -14,7 +15,8 @@ public static class RunbookCli
         root.Subcommands.Add(DescribeCommand.Create());
         root.Subcommands.Add(LabCommand.Create());
         root.Subcommands.Add(PlotCommand.Create());
-        root.Subcommands.Add(AutoextendCommand.Create());
+        SshTarget ProfileTarget(ParseResult result, string profile) => StorageCommands.Resolve(result, profile).Target;
+        root.Subcommands.Add(AutoextendCommand.Create(ProfileTarget, AutoextendInstallCommand.Create(ProfileTarget)));
         root.Subcommands.Add(Verb("capture", "Capture a challenge's machines' state (one round trip each).", NetworkCommands.Capture(), StorageCommands.Capture()));
         root.Subcommands.Add(Verb("diagnose", "Diagnose a challenge's machines from their state.", NetworkCommands.Diagnose(), StorageCommands.Diagnose()));
         root.Subcommands.Add(Verb("fix", "Plan and apply the fixes; --check prints the plan and changes nothing.", NetworkCommands.Fix(), StorageCommands.Fix()));
@@ -29,17 +31,5 @@ public static class RunbookCli
         return verb;
     }
 
-    /// <summary>Parses and runs; a command line that does not parse is bad input (exit 2), not a failed runbook (exit 1).</summary>
-    public static async Task<int> InvokeAsync(string[] args)
-    {
-        var parsed = Create().Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var error in parsed.Errors)
-                await Console.Error.WriteLineAsync($"runbook: {error.Message}").ConfigureAwait(false);
-            await Console.Error.WriteLineAsync("Try 'runbook --help', or 'runbook COMMAND --help'.").ConfigureAwait(false);
-            return CliContext.BadInput;
-        }
-        return await parsed.InvokeAsync().ConfigureAwait(false);
-    }
+    public static Task<int> InvokeAsync(string[] args) => CliContext.InvokeAsync(Create(), args);
 }

@@ -70,7 +70,7 @@ internal static class StorageCommands
             catch (StorageRepairBlockedException e)
             {
                 await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
-                return NetworkCommands.MachineUnusable;
+                return CliContext.MachineUnusable;
             }
             var failed = outcome.Steps.Count(s => s.Status == StepStatus.Failed);
             if (json)
@@ -108,7 +108,7 @@ internal static class StorageCommands
             catch (HostException e)
             {
                 await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
-                return NetworkCommands.MachineUnusable;
+                return CliContext.MachineUnusable;
             }
         }));
         return storage;

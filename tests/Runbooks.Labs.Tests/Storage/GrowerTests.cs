@@ -1,8 +1,10 @@
 using Runbooks.Autoextend;
 using Runbooks.Autoextend.Decisions;
 using Runbooks.Autoextend.History;
+using Runbooks.Autoextend.Install;
 using Runbooks.Autoextend.Policy;
 using Runbooks.Autoextend.Runtime;
+using Runbooks.Checks;
 using Runbooks.Hosts;
 using Runbooks.Labs.Storage;
 using Runbooks.Storage;
@@ -10,9 +12,10 @@ using Runbooks.Storage;
 namespace Runbooks.Labs.Tests.Storage;
 
 /// <summary>
-/// The grower against the real repaired guest, over ssh: it repairs a grow cut off between the LV and its filesystem,
-/// keeps up with a writer with no write error, records every sample and action; and with a full VG and a policy of
-/// alerting, alerts once and never loops.
+/// The grower against the real repaired guest. Over ssh: it repairs a grow cut off between the LV and its filesystem,
+/// keeps up with a writer with no write error, records every sample and action. Installed on the machine: check mode,
+/// idempotence, a second instance refused, a real kill -9 between the LV and the filesystem grow repaired by the next
+/// start, and one alert (never a loop) for a full VG under an alerting policy and for an image directory without room.
 /// </summary>
 [Collection(StorageLabCollection.Name)]
 public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
@@ -24,7 +27,7 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
     // One repaired guest for every case: a repair costs about a minute under emulation. The challenge's full fill
     // with the grower runs in the storage runbook itself (CI's main job), so here the writes are small.
     [Fact]
-    public async Task RepairsACutOffGrow_GrowsPastTheThreshold_AndWithAFullGroupAndAnAlertingPolicy_AlertsOnce()
+    public async Task OverSsh_RepairsACutOffGrowAndGrowsPastTheThreshold_OnTheMachine_InstallsSurvivesKill9RefusesASecondAndAlertsOnceWhenFull()
     {
         var lab = await fixture.UpAsync();
         fixture.Changed();
@@ -63,19 +66,111 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
             Assert.Equal(summary.Samples, records.Count(r => r.Kind == GrowthEvent.Sample));
         }
 
-        // The VG given away entirely; a policy that alerts rather than adding a disk.
-        await session.Host.RunAsync(HostCommand.Shell("LVM_SUPPRESS_FD_WARNINGS=1 lvextend -r -l +100%FREE vg0/data0"));
-        var images = (await session.CaptureAsync()).ImageFiles.Select(i => i.Path).Order().ToList();
-        var alerts = new List<GrowthRecord>();
-        var alerting = new Autoextender(usage, volume, PolicyLoader.Load(null, [new("volume", "vg0/data0"), new("usedPercentThreshold", "1"), new("whenGroupFull", "alert")]),
-            (r, _) => { alerts.Add(r); return Task.CompletedTask; }, _ => { });
+        await OnTheMachineAsync(session.Host, volume);
+    }
 
-        var full = await alerting.RunAsync(new AutoextendRun(RunFor: TimeSpan.FromSeconds(15)));
+    private const string Policy = "/etc/runbook/autoextend/vg0-data0.json";
+    private const string Log = "/var/log/runbook-autoextend-vg0-data0.log";
 
-        Assert.Equal(1, full.Alerts);
-        Assert.Equal(0, full.Extends);
-        Assert.Equal(0, full.DisksAdded);
-        Assert.Contains(nameof(AlertKind.GroupFull), alerts.Single(r => r.Kind == GrowthEvent.Alert).Detail ?? "", StringComparison.Ordinal);
-        Assert.Equal(images, (await session.CaptureAsync()).ImageFiles.Select(i => i.Path).Order().ToList());
+    // Installed on the machine and kept running by its init: installed, idempotent, check mode; a second grower refused;
+    // kill -9 between the LV and the filesystem grow repaired by the next start; a full VG with an alerting policy
+    // alerts once; an image directory without room for a disk alerts once and adds nothing.
+    private static async Task OnTheMachineAsync(IHost host, VolumeControl volume)
+    {
+        var build = GrowerBuild.Open(Path.Combine(Repository.Root(), GrowerBuild.DefaultFolder));
+        var policy = PolicyLoader.Load(null, [new("volume", "vg0/data0")]);
+
+        var check = await GrowerInstaller.InstallAsync(host, build, policy, checkMode: true);
+        Assert.Equal(["copy-build", "link-command", "write-policy", "write-launcher", "add-respawn-line", "restart-grower", "wait-for-grower", "remove-old-builds"],
+            check.Report.Steps.Select(s => s.Id));
+        Assert.All(check.Report.Steps.SkipLast(1), s => Assert.Equal(StepStatus.WouldChange, s.Status));
+        Assert.Equal(StepStatus.Ok, check.Report.Steps[^1].Status);
+        var unchanged = await GrowerInstaller.InstallAsync(host, build, policy, checkMode: true);
+        Assert.Equal((false, 0, 0), (unchanged.Before.BuildPresent, unchanged.Before.Growers.Length, unchanged.Before.InittabLines));
+
+        var installed = await GrowerInstaller.InstallAsync(host, build, policy, checkMode: false);
+        Assert.True(installed.Report.Succeeded, Steps(installed));
+        Assert.True(installed.After.Running(build.Version), Steps(installed));
+        Assert.Equal(Supervisor.BusyboxInittab, installed.After.Supervisor);
+        var again = await GrowerInstaller.InstallAsync(host, build, policy, checkMode: false);
+        Assert.True(again.Report.Changed == 0, Steps(again));
+
+        // Two instances: the one init keeps holds the lock; a second on the same machine is refused, naming it.
+        var second = await host.RunAsync(HostCommand.Shell($"runbook autoextend --policy {Policy} --once")
+            .WithValidation(CommandValidation.None).WithTimeout(TimeSpan.FromMinutes(2)));
+        Assert.True(second.ExitCode == 3, $"exit {second.ExitCode}: {second.StandardOutput}{second.StandardError}");
+        Assert.Contains("another autoextend already keeps this volume", second.StandardError, StringComparison.Ordinal);
+
+        // kill -9 between the LV and the filesystem grow: a resize2fs that holds still (found first on the launcher's
+        // PATH) lets the grower be killed exactly there; the grower init starts again must repair it.
+        var before = await volume.ReadAsync();
+        await host.RunAsync(HostCommand.Shell("printf '#!/bin/sh\ntouch /run/resize2fs-held\nexec sleep 600\n' > /usr/local/sbin/resize2fs && chmod 755 /usr/local/sbin/resize2fs && rm -f /run/resize2fs-held"));
+        var greedy = PolicyLoader.Load(null, [new("volume", "vg0/data0"), new("minimumFreeBytes", "1T"), new("maximumVolumeSize", $"{(before.VolumeSize >> 20) + 500}m")]);
+        var mark = await LogLinesAsync(host);
+        Assert.True((await GrowerInstaller.InstallAsync(host, build, greedy, checkMode: false)).Report.Succeeded);
+        await host.RunAsync(HostCommand.Shell("i=0; until [ -e /run/resize2fs-held ]; do i=$((i + 1)); [ $i -lt 240 ] || exit 1; sleep 0.5; done").WithTimeout(TimeSpan.FromMinutes(3)));
+        var cut = await volume.ReadAsync();
+        Assert.True(cut.FilesystemBehindVolume, $"LV {cut.VolumeSize}, filesystem {cut.FilesystemBytes}");
+        await host.RunAsync(HostCommand.Shell($"rm /usr/local/sbin/resize2fs; pkill -KILL -f '[a]utoextend --policy {Policy}'; pkill -KILL -f '^sleep 600$'; true"));
+        var repaired = await WaitForLogAsync(host, mark, "repaired: ");
+        Assert.Contains("the filesystem of vg0/data0 spans", repaired, StringComparison.Ordinal);
+        var after = await volume.ReadAsync();
+        Assert.False(after.FilesystemBehindVolume, repaired);
+        Assert.Equal(before.VolumeSize + (500L << 20), after.VolumeSize);
+        var history = await host.RunAsync(HostCommand.Shell("grep -c ',repair,vg0/data0,' /var/lib/runbook/autoextend/vg0-data0.csv"));
+        Assert.Equal("1", history.StandardOutput.Trim());
+
+        // The VG given away entirely; a policy that alerts rather than adding a disk: one alert, no disk, no loop.
+        await host.RunAsync(HostCommand.Shell("LVM_SUPPRESS_FD_WARNINGS=1 lvextend -r -l +100%FREE vg0/data0"));
+        var images = (await volume.ReadAsync()).ImageFiles;
+        var alerting = PolicyLoader.Load(null, [new("volume", "vg0/data0"), new("usedPercentThreshold", "1"), new("whenGroupFull", "alert")]);
+        mark = await LogLinesAsync(host);
+        Assert.True((await GrowerInstaller.InstallAsync(host, build, alerting, checkMode: false)).Report.Succeeded);
+        await WaitForLogAsync(host, mark, $"ALERT {AlertKind.GroupFull}");
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        var alerted = await NewLogAsync(host, mark);
+        Assert.Equal(1, alerted.Split('\n').Count(l => l.Contains("ALERT", StringComparison.Ordinal)));
+        Assert.Equal(images, (await volume.ReadAsync()).ImageFiles);
+
+        // Adding disks allowed, but the image directory's filesystem has no room for one above the floor: one alert
+        // naming it, no image made.
+        await host.RunAsync(HostCommand.Shell("avail=$(df -P -B1 /media | awk 'NR == 2 {print $4}'); fallocate -l $((avail - (1500 << 20))) /runbook-test-filler"));
+        var adding = PolicyLoader.Load(null, [new("volume", "vg0/data0"), new("usedPercentThreshold", "1")]);
+        mark = await LogLinesAsync(host);
+        try
+        {
+            Assert.True((await GrowerInstaller.InstallAsync(host, build, adding, checkMode: false)).Report.Succeeded);
+            await WaitForLogAsync(host, mark, $"ALERT {AlertKind.ImageFilesystemFloorReached}");
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            var floor = await NewLogAsync(host, mark);
+            Assert.Equal(1, floor.Split('\n').Count(l => l.Contains("ALERT", StringComparison.Ordinal)));
+            Assert.DoesNotContain("adding ", floor, StringComparison.Ordinal);
+            Assert.Equal(images, (await volume.ReadAsync()).ImageFiles);
+        }
+        finally
+        {
+            await host.RunAsync(HostCommand.Shell("rm -f /runbook-test-filler"));
+        }
+    }
+
+    private static string Steps(GrowerInstallOutcome outcome) => string.Join("\n", outcome.Report.Steps.Select(s => $"{s.Status} {s.Title} {s.Error}"));
+
+    private static async Task<int> LogLinesAsync(IHost host) =>
+        int.Parse((await host.RunAsync(HostCommand.Shell($"cat {Log} 2>/dev/null | wc -l"))).StandardOutput.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<string> NewLogAsync(IHost host, int mark) =>
+        (await host.RunAsync(HostCommand.Shell($"tail -n +{mark + 1} {Log}"))).StandardOutput;
+
+    /// <summary>Waits (up to 2 minutes) for a line containing <paramref name="text"/> after line <paramref name="mark"/> of the grower's log; returns that part of the log.</summary>
+    private static async Task<string> WaitForLogAsync(IHost host, int mark, string text)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        string log;
+        while (!(log = await NewLogAsync(host, mark)).Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no \"{text}\" in the grower's log within 2 minutes:\n{log}");
+            await Task.Delay(1000);
+        }
+        return log;
     }
 }

@@ -56,7 +56,7 @@ public sealed class HistoryFile
     public static HistoryContents Read(string path) => new HistoryFile(path).Read();
 
     /// <summary>
-    /// Appends one record and flushes it to disk. A torn last line left by a crash is cut off first, so the new record
+    /// Appends one record and, unless it is a sample, flushes it to disk. A torn last line left by a crash is cut off first, so the new record
     /// starts on a line of its own; the file is rotated first when the record would take it past the size limit.
     /// </summary>
     public void Append(GrowthRecord record)
@@ -65,6 +65,9 @@ public sealed class HistoryFile
         var line = Utf8.GetBytes(Line(Fields(record)));
         CutTornLine();
         var length = File.Exists(Path) ? new FileInfo(Path).Length : 0;
+        if (length == 0)
+            // A fresh install names a folder nobody made yet (/var/lib/runbook/autoextend/).
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
         if (length > Header.Length && length + line.Length > Options.MaxFileBytes)
         {
             Rotate();
@@ -74,7 +77,9 @@ public sealed class HistoryFile
         // a new file's header and first record in one write: a crash tears at most that one line
         var bytes = length == 0 ? [.. Header, .. line] : line;
         stream.Write(bytes);
-        stream.Flush(flushToDisk: true);
+        // Actions reach the disk before Append returns. Samples (one a second) are left to the page cache: a crash
+        // loses at most its last seconds of samples, and an fsync a second was a large part of an idle grower's cost.
+        stream.Flush(flushToDisk: record.Kind != GrowthEvent.Sample);
     }
 
     /// <summary>

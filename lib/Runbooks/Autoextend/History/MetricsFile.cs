@@ -68,6 +68,7 @@ public static class MetricsFile
         var full = Path.GetFullPath(path);
         // not *.prom: the collector reads only those, and must not read this one before it is whole
         var temporary = $"{full}.{Environment.ProcessId}.tmp";
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))

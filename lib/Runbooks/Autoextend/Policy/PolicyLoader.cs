@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Runbooks.Catalogue;
@@ -64,6 +65,58 @@ public static class PolicyLoader
         reader.ReadFile(Encoding.UTF8.GetBytes(json), sourcePath);
         reader.ReadOverrides(overrides ?? []);
         return reader.Build();
+    }
+
+    /// <summary>
+    /// The policy as a config file <see cref="Load"/> reads back to an equal policy: every option that has a value,
+    /// sizes in bytes, durations in whole seconds or milliseconds ("1130ms"), <c>whenGroupFull</c> as "addDisk" or "alert". What the installer writes
+    /// to a machine (docs/autoextend-install.md), so the grower there runs with exactly the policy validated here.
+    /// </summary>
+    public static string ToJson(AutoextendPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            foreach (var option in PolicyOptions.All)
+            {
+                switch (option.Get(policy))
+                {
+                    case null:
+                        break;
+                    case string text:
+                        json.WriteString(option.Key, text);
+                        break;
+                    case double number:
+                        json.WriteNumber(option.Key, number);
+                        break;
+                    case long bytes:
+                        json.WriteNumber(option.Key, bytes);
+                        break;
+                    case int count:
+                        json.WriteNumber(option.Key, count);
+                        break;
+                    // Whole seconds as a number; otherwise whole milliseconds as "1130ms": 1.13 as a double reads
+                    // back a tick short (TimeSpan.FromSeconds truncates), and the policy must read back equal.
+                    case TimeSpan span when span.Ticks % TimeSpan.TicksPerSecond == 0:
+                        json.WriteNumber(option.Key, (long)span.TotalSeconds);
+                        break;
+                    case TimeSpan span when span.Ticks % TimeSpan.TicksPerMillisecond == 0:
+                        json.WriteString(option.Key, string.Create(CultureInfo.InvariantCulture, $"{(long)span.TotalMilliseconds}ms"));
+                        break;
+                    case TimeSpan span:
+                        throw new InvalidOperationException($"policy option {option.Key} is {span}, finer than a millisecond: no policy value is");
+                    case WhenGroupFull action:
+                        json.WriteString(option.Key, action == WhenGroupFull.AddDisk ? "addDisk" : "alert");
+                        break;
+                    case var other:
+                        throw new InvalidOperationException($"policy option {option.Key} has a value of type {other.GetType().Name}, which has no JSON form");
+                }
+            }
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
     private static byte[]? ReadBytes(string path, out string? problem)
