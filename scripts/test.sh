@@ -16,7 +16,8 @@ dotnet build Runbooks.sln -c Release --nologo 2>&1 | tee -a "$log" || status=$?
 [ "$status" -ne 0 ] || scripts/publish.sh machine 2>&1 | tee -a "$log" || status=$?
 if [ "$status" -eq 0 ]; then
   for project in tests/*/*.csproj; do
-    dotnet test "$project" -c Release --nologo --no-build 2>&1 | tee -a "$log" || status=$?
+    # Normal verbosity: each test with its duration, so a slow CI run shows where the time went.
+    dotnet test "$project" -c Release --nologo --no-build --logger "console;verbosity=normal" 2>&1 | tee -a "$log" || status=$?
   done
 fi
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')

@@ -38,11 +38,11 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
         var usage = new HostUsageSource(session.Host, "/data");
 
         // A grow cut off after lvextend, before the filesystem (what kill -9 between the two leaves), then 300 MB
-        // written past a 5 % threshold.
+        // written past a 5 % threshold; capped at 6 GiB, so vg0 keeps room for what follows.
         await session.Host.RunAsync(HostCommand.Shell("LVM_SUPPRESS_FD_WARNINGS=1 lvextend -L +500m vg0/data0"));
         var history = new HistoryFile(Path.Combine(_folder, "history.csv"));
         var log = new List<string>();
-        var grower = new Autoextender(usage, volume, PolicyLoader.Load(null, [new("volume", "vg0/data0"), new("usedPercentThreshold", "5")]),
+        var grower = new Autoextender(usage, volume, PolicyLoader.Load(null, [new("volume", "vg0/data0"), new("usedPercentThreshold", "5"), new("maximumVolumeSize", "6g")]),
             (r, _) => { history.Append(r); return Task.CompletedTask; }, line => { lock (log) log.Add(line); });
         using (var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
         {
@@ -105,7 +105,9 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
         // PATH) lets the grower be killed exactly there; the grower init starts again must repair it.
         var before = await volume.ReadAsync();
         await host.RunAsync(HostCommand.Shell("printf '#!/bin/sh\ntouch /run/resize2fs-held\nexec sleep 600\n' > /usr/local/sbin/resize2fs && chmod 755 /usr/local/sbin/resize2fs && rm -f /run/resize2fs-held"));
-        var greedy = PolicyLoader.Load(null, [new("volume", "vg0/data0"), new("minimumFreeBytes", "1T"), new("maximumVolumeSize", $"{(before.VolumeSize >> 20) + 500}m")]);
+        // Always short of free space (the floor is just under the cap), and capped one step above today's size.
+        var cap = (before.VolumeSize >> 20) + 500;
+        var greedy = PolicyLoader.Load(null, [new("volume", "vg0/data0"), new("minimumFreeBytes", $"{cap - 1}m"), new("maximumVolumeSize", $"{cap}m")]);
         var mark = await LogLinesAsync(host);
         Assert.True((await GrowerInstaller.InstallAsync(host, build, greedy, checkMode: false)).Report.Succeeded);
         await host.RunAsync(HostCommand.Shell("i=0; until [ -e /run/resize2fs-held ]; do i=$((i + 1)); [ $i -lt 240 ] || exit 1; sleep 0.5; done").WithTimeout(TimeSpan.FromMinutes(3)));
@@ -122,7 +124,7 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
 
         // The VG given away entirely; a policy that alerts rather than adding a disk: one alert, no disk, no loop.
         await host.RunAsync(HostCommand.Shell("LVM_SUPPRESS_FD_WARNINGS=1 lvextend -r -l +100%FREE vg0/data0"));
-        var images = (await volume.ReadAsync()).ImageFiles;
+        var images = (await volume.ReadAsync()).ImageFiles.ToArray();
         var alerting = PolicyLoader.Load(null, [new("volume", "vg0/data0"), new("usedPercentThreshold", "1"), new("whenGroupFull", "alert")]);
         mark = await LogLinesAsync(host);
         Assert.True((await GrowerInstaller.InstallAsync(host, build, alerting, checkMode: false)).Report.Succeeded);
@@ -130,7 +132,7 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
         await Task.Delay(TimeSpan.FromSeconds(10));
         var alerted = await NewLogAsync(host, mark);
         Assert.Equal(1, alerted.Split('\n').Count(l => l.Contains("ALERT", StringComparison.Ordinal)));
-        Assert.Equal(images, (await volume.ReadAsync()).ImageFiles);
+        Assert.Equal(images, (await volume.ReadAsync()).ImageFiles.ToArray());
 
         // Adding disks allowed, but the image directory's filesystem has no room for one above the floor: one alert
         // naming it, no image made.
@@ -145,7 +147,7 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
             var floor = await NewLogAsync(host, mark);
             Assert.Equal(1, floor.Split('\n').Count(l => l.Contains("ALERT", StringComparison.Ordinal)));
             Assert.DoesNotContain("adding ", floor, StringComparison.Ordinal);
-            Assert.Equal(images, (await volume.ReadAsync()).ImageFiles);
+            Assert.Equal(images, (await volume.ReadAsync()).ImageFiles.ToArray());
         }
         finally
         {

@@ -120,16 +120,16 @@ public sealed class Autoextender(
                                 ObservedGrowDurations = state.ObservedGrowDurations.Add(took),
                                 LastAlert = state.LastAlert,
                             };
-                            log($"grew {reading.Volume} by {Mib(reading.VolumeSize - before)} to {Mib(reading.VolumeSize)} in {took.TotalSeconds:0.0} s: {decision.Reason}");
                             await record(Record(GrowthEvent.Extend, sample, reading, reading.VolumeSize - before, took.TotalSeconds, decision.Reason), CancellationToken.None).ConfigureAwait(false);
+                            log($"grew {reading.Volume} by {Mib(reading.VolumeSize - before)} to {Mib(reading.VolumeSize)} in {took.TotalSeconds:0.0} s: {decision.Reason}");
                         }
                         catch (Exception e) when (e is not OperationCanceledException)
                         {
                             failures++;
                             // The cooldown counts from here too: a failing grow must not be retried every sample.
                             state = state with { LastGrowAt = _clock.GetUtcNow() };
-                            log($"FAILED to grow {reading.Volume}: {e.Message}");
                             await record(Record(GrowthEvent.Error, sample, reading, null, stopwatch.Elapsed.TotalSeconds, e.Message), CancellationToken.None).ConfigureAwait(false);
+                            log($"FAILED to grow {reading.Volume}: {e.Message}");
                             try
                             {
                                 reading = await volume.ReadAsync(CancellationToken.None).ConfigureAwait(false);
@@ -145,8 +145,8 @@ public sealed class Autoextender(
                     case Alert alert:
                         alerts++;
                         state = state with { LastAlert = new RaisedAlert(alert.Kind, sample.Time) };
-                        log($"ALERT {alert.Kind}: {alert.Reason}");
                         await record(Record(GrowthEvent.Alert, sample, reading, null, null, $"{alert.Kind}: {alert.Reason}"), CancellationToken.None).ConfigureAwait(false);
+                        log($"ALERT {alert.Kind}: {alert.Reason}");
                         break;
                 }
             }
@@ -181,10 +181,11 @@ public sealed class Autoextender(
         var stopwatch = Stopwatch.StartNew();
         await volume.GrowFilesystemAsync(reading, cancellationToken).ConfigureAwait(false);
         var repaired = await volume.ReadAsync(cancellationToken).ConfigureAwait(false);
-        log($"repaired: {what}; now {Mib(repaired.FilesystemBytes ?? 0)}");
         var now = _clock.GetUtcNow();
+        // Recorded, then logged: whoever sees the log line finds the record in the history.
         await record(new GrowthRecord(now, GrowthEvent.Repair, repaired.Volume, 0, 0, 0, 0, 0, repaired.VolumeSize, repaired.GroupFree,
             (repaired.FilesystemBytes ?? 0) - (reading.FilesystemBytes ?? 0), stopwatch.Elapsed.TotalSeconds, what), cancellationToken).ConfigureAwait(false);
+        log($"repaired: {what}; now {Mib(repaired.FilesystemBytes ?? 0)}");
         return repaired;
     }
 
