@@ -92,9 +92,10 @@ internal sealed class InstalledGrower(GrowerBuild build, string volume) : IGrowt
             await File.WriteAllTextAsync(copy, text);
             var records = HistoryFile.Read(copy).Records
                 .Where(r => Unix(r.Time) >= from && Unix(r.Time) <= to).ToList();
-            // An Extend record's time is when the grow ended; it started ActionSeconds earlier.
+            // An Extend record carries the time of the sample that decided it (Autoextender records it with that
+            // sample's figures), so the grow starts there; ActionSeconds runs to the end of its verifying re-read.
             var grows = records.Where(r => r.Kind == GrowthEvent.Extend)
-                .Select(r => new Grow(Unix(r.Time) - (r.ActionSeconds ?? 0), r.ActionSeconds ?? 0, r.ActionBytes, Succeeded: true));
+                .Select(r => new Grow(Unix(r.Time), r.ActionSeconds ?? 0, r.ActionBytes, Succeeded: true));
             return new ContenderActions([.. grows], records.Count(r => r.Kind == GrowthEvent.Alert), records.Count(r => r.Kind == GrowthEvent.Error));
         }
         finally
