@@ -64,12 +64,6 @@ internal sealed class GrowerBenchmark(GrowerOptions options, TextWriter output)
             await Console.Error.WriteLineAsync($"bench: {room} (vg0 has about {ExpectedGroupFree >> 20} MiB free after the repair)");
             return 2;
         }
-        // One guest on fixed ports: UpAsync first removes whatever twin runs, so a twin someone else uses is left alone.
-        if (StorageBenchmark.TwinInUse() is { } user)
-        {
-            await Console.Error.WriteLineAsync($"bench: the storage twin is in use ({user}); run this when it is down. Nothing was changed.");
-            return 2;
-        }
         GrowerBuild build;
         try
         {
@@ -78,6 +72,12 @@ internal sealed class GrowerBenchmark(GrowerOptions options, TextWriter output)
         catch (FileNotFoundException e)
         {
             await Console.Error.WriteLineAsync($"bench: {e.Message}");
+            return 2;
+        }
+        // One guest on fixed ports: UpAsync first removes whatever twin runs, so a twin someone else uses is left alone.
+        if (StorageBenchmark.TwinInUse() is { } user)
+        {
+            await Console.Error.WriteLineAsync($"bench: the storage twin is in use ({user}); run this when it is down. Nothing was changed.");
             return 2;
         }
         var lab = new StorageLab();

@@ -27,7 +27,7 @@ const string Usage = """
                  round trip against one ssh per section (--snapshots each, default 10, interleaved), and the
                  full repair under a downtime probe; the twin is taken down at the end; refuses to start
                  while the twin is up (someone else's); figures to artifacts/bench/storage.json
-      grower     the grower under load on the real storage twin (root; ~6 min): one boot and repair, then on a
+      grower     the grower under load on the real storage twin (root; ~5 min): one boot and repair, then on a
                  fresh 1 GiB ext4 vg0/bench each, ours (the grower, installed from artifacts/publish/runbook-machine,
                  scripts/publish.sh machine) and the baseline (a loop: df every 2 s, lvextend -r -L +500M at 80 %):
                  idle CPU, then a writer at --rate MB/s (10^6 bytes, default 50) of --bytes in all (default 1600M;
