@@ -3,6 +3,8 @@
 # runbook on its real twin (snapshot per host vs one ssh per command; the whole repair).
 # `scripts/bench.sh storage [--runs N]`: the storage runbook on its real twin, a qemu guest (boot to
 # SSH; snapshot in one round trip vs one ssh per section; the whole repair under a downtime probe).
+# `scripts/bench.sh grower [--rate MB/s] [--bytes SIZE]`: the grower under a fixed-rate writer on the storage
+# twin (ENOSPC, detection latency, grow duration, idle CPU) against a "df every 2 s, lvextend -r" loop.
 # Otherwise the engine benchmark (figures, not a test): cold wall time, per-cell overhead and peak
 # memory of `runbook run` on generated trivial C# notebooks, against Jupyter's nbclient running the
 # equivalent Python notebooks, measured in the same run. See docs/benchmarks.md.
@@ -21,6 +23,13 @@ if [[ ${1:-} == storage ]]; then
   shift
   scripts/install-deps.sh tools
   exec dotnet run -c Release --project bench/Runbooks.Benchmarks -- storage "$@"
+fi
+if [[ ${1:-} == grower ]]; then
+  shift
+  scripts/install-deps.sh tools
+  # The build the benchmark installs on the twin, as `runbook autoextend install` would.
+  scripts/publish.sh machine
+  exec dotnet run -c Release --project bench/Runbooks.Benchmarks -- grower "$@"
 fi
 [[ ${1:-} == engine ]] && shift
 

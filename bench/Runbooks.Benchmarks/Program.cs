@@ -6,6 +6,7 @@ using Runbooks.Benchmarks;
 const string Usage = """
     usage: Runbooks.Benchmarks network [--runs N] [--snapshots N] [--json PATH]
            Runbooks.Benchmarks storage [--runs N] [--snapshots N] [--json PATH]
+           Runbooks.Benchmarks grower [--rate MB/s] [--bytes SIZE] [--json PATH]
            Runbooks.Benchmarks engine [--runs N] [--warmups N] [--runbook PATH] [--python PATH]
                                       [--limit SECONDS] [--poll-ms MS] [--json PATH] [--keep]
       engine     cold wall time, per-cell overhead and peak memory of `runbook run` on generated
@@ -26,6 +27,12 @@ const string Usage = """
                  round trip against one ssh per section (--snapshots each, default 10, interleaved), and the
                  full repair under a downtime probe; the twin is taken down at the end; refuses to start
                  while the twin is up (someone else's); figures to artifacts/bench/storage.json
+      grower     the grower under load on the real storage twin (root; ~5 min): one boot and repair, then on a
+                 fresh 1 GiB ext4 vg0/bench each, ours (the grower, installed from artifacts/publish/runbook-machine,
+                 scripts/publish.sh machine) and the baseline (a loop: df every 2 s, lvextend -r -L +500M at 80 %):
+                 idle CPU, then a writer at --rate MB/s (10^6 bytes, default 50) of --bytes in all (default 1600M;
+                 K, M, G are powers of 1024): ENOSPC failures, least free space, detection latency and duration of
+                 each grow; refuses to start while the twin is up; figures to artifacts/bench/grower.json
     Exit code: 0 all runs succeeded (whether or not the goals were met), 1 some run failed, 2 usage.
     """;
 
@@ -62,8 +69,37 @@ if (args[0] is "network" or "storage")
         ? await new NetworkBenchmark(twinRuns, snapshots, twinJson, Console.Out).RunAsync().ConfigureAwait(false)
         : await new StorageBenchmark(twinRuns, snapshots, twinJson, Console.Out).RunAsync().ConfigureAwait(false);
 }
+if (args[0] == "grower")
+{
+    var rate = GrowerOptions.DefaultMegabytesPerSecond;
+    var bytes = GrowerOptions.DefaultBytes;
+    var growerJson = Path.Combine(root, "artifacts", "bench", "grower.json");
+    for (var i = 1; i < args.Length; i++)
+    {
+        string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+        try
+        {
+            switch (args[i])
+            {
+                case "--rate": rate = Positive(double.Parse(Value(), CultureInfo.InvariantCulture), "--rate"); break;
+                case "--bytes":
+                    bytes = Runbooks.Autoextend.Policy.PolicyValues.TryParseSize(Value(), out var size) && size > 0
+                        ? size : throw new ArgumentException($"--bytes: expected {Runbooks.Autoextend.Policy.PolicyValues.SizeForms}, greater than 0");
+                    break;
+                case "--json": growerJson = Path.GetFullPath(Value()); break;
+                default: return Fail($"unknown option '{args[i]}'");
+            }
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            return Fail(e.Message);
+        }
+    }
+    var build = Path.Combine(root, Runbooks.Autoextend.Install.GrowerBuild.DefaultFolder);
+    return await new GrowerBenchmark(new GrowerOptions(rate, bytes, growerJson, build), Console.Out).RunAsync().ConfigureAwait(false);
+}
 if (args[0] != "engine")
-    return Fail($"unknown benchmark '{args[0]}' (known: engine, network, storage)");
+    return Fail($"unknown benchmark '{args[0]}' (known: engine, grower, network, storage)");
 
 var runs = 5;
 var warmups = 1;

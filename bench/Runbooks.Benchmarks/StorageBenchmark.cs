@@ -121,7 +121,7 @@ internal sealed class StorageBenchmark(int runs, int snapshots, string jsonPath,
     }
 
     /// <summary>What holds the twin (its lab.json, or a qemu carrying its marker while it boots), or null when nothing does.</summary>
-    private static string? TwinInUse()
+    internal static string? TwinInUse()
     {
         if (File.Exists(StorageLab.StateFile))
             return StorageLab.StateFile + " exists";
@@ -143,7 +143,7 @@ internal sealed class StorageBenchmark(int runs, int snapshots, string jsonPath,
     }
 
     /// <summary>qemu's -accel value as started (the guest's speed hangs on it), e.g. "tcg,thread=multi,tb-size=256".</summary>
-    private static string Accelerator(int qemuPid)
+    internal static string Accelerator(int qemuPid)
     {
         try
         {

@@ -101,6 +101,19 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
         Assert.True(second.ExitCode == 3, $"exit {second.ExitCode}: {second.StandardOutput}{second.StandardError}");
         Assert.Contains("another autoextend already keeps this volume", second.StandardError, StringComparison.Ordinal);
 
+        // The machine build's --json (trimmed: reflection-based JSON must still be on), beside the running grower: check
+        // mode changes nothing, and a lock folder of its own keeps it from being refused.
+        var json = await host.RunAsync(HostCommand.Shell($"runbook autoextend --policy {Policy} --check --once --json --lock-dir /run/runbook-test-lock")
+            .WithTimeout(TimeSpan.FromMinutes(2)));
+        using (var summary = System.Text.Json.JsonDocument.Parse(json.StandardOutput))
+        {
+            Assert.Equal("vg0/data0", summary.RootElement.GetProperty("volume").GetString());
+            Assert.True(summary.RootElement.GetProperty("check").GetBoolean());
+            Assert.Equal(1, summary.RootElement.GetProperty("samples").GetInt32());
+            Assert.Equal(0, summary.RootElement.GetProperty("extends").GetInt32());
+        }
+        Assert.Contains("keeping vg0/data0", json.StandardError, StringComparison.Ordinal);
+
         // kill -9 between the LV and the filesystem grow: a resize2fs that holds still (found first on the launcher's
         // PATH) lets the grower be killed exactly there; the grower init starts again must repair it.
         var before = await volume.ReadAsync();
