@@ -44,14 +44,31 @@ public sealed record GrowerInstallState(
 
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
+    /// <summary>
+    /// Shell defining <c>growers PATTERN</c>: one line "pid start-epoch executable" per process whose command line
+    /// matches PATTERN (a pgrep -f regex; write it as "[a]utoextend …" so it does not match the script itself).
+    /// The start time comes from /proc/PID/stat (field 22, ticks after boot) and the boot time in /proc/stat.
+    /// </summary>
+    internal const string GrowersFunction = """
+        growers() {
+          boot=$(awk '/^btime/ {print $2}' /proc/stat); ticks=$(getconf CLK_TCK)
+          for pid in $(pgrep -f "$1"); do
+            exe=$(readlink /proc/$pid/exe) || continue
+            start=$(awk -v b="$boot" -v t="$ticks" '{ sub(/^.*\) /, ""); print int(b + $20 / t) }' /proc/$pid/stat) || continue
+            echo "$pid $start $exe"
+          done
+        }
+        """;
+
+    /// <summary>The pgrep pattern of the growers of <paramref name="layout"/>'s volume, quoted for the shell.</summary>
+    internal static string GrowerPattern(GrowerLayout layout) => ShellQuote.Quote("[a]utoextend --policy " + layout.PolicyPath);
+
     /// <summary>The one command that reads it all.</summary>
     /// <param name="metricsPath">The metrics file of the installed policy: written at the grower's first sample.</param>
     public static HostCommand Command(GrowerLayout layout, string version, string metricsPath)
     {
         var build = GrowerLayout.BuildFolder(version);
-        // "[a]utoextend": a pattern that does not match this script's own command line.
-        var pattern = ShellQuote.Quote("[a]utoextend --policy " + layout.PolicyPath);
-        var script = $$"""
+        var script = GrowersFunction + "\n" + $$"""
             sum() { if [ -f "$1" ]; then sha256sum "$1" | cut -d' ' -f1; else echo -; fi; }
             changed() { if [ -f "$1" ]; then stat -c %Y "$1"; else echo -; fi; }
             if [ -d /run/systemd/system ]; then echo supervisor=systemd
@@ -67,12 +84,7 @@ public sealed record GrowerInstallState(
             echo metrics=$(changed {{ShellQuote.Quote(metricsPath)}})
             echo builds=$(cd {{GrowerLayout.BuildsFolder}} 2>/dev/null && ls -d */ 2>/dev/null | tr -d /)
             mkdir -p {{GrowerLayout.BuildsFolder}} && echo available=$(df -P -B1 {{GrowerLayout.BuildsFolder}} | awk 'NR == 2 {print $4}')
-            boot=$(awk '/^btime/ {print $2}' /proc/stat); ticks=$(getconf CLK_TCK)
-            for pid in $(pgrep -f {{pattern}}); do
-              exe=$(readlink /proc/$pid/exe) || continue
-              start=$(awk -v b="$boot" -v t="$ticks" '{ sub(/^.*\) /, ""); print int(b + $20 / t) }' /proc/$pid/stat) || continue
-              echo "grower=$pid $start $exe"
-            done
+            growers {{GrowerPattern(layout)}} | sed 's/^/grower=/'
             echo now=$(date +%s)
             """;
         return HostCommand.Shell(script).WithDescription($"the grower's installation for {layout.VolumeGroup}/{layout.LogicalVolume}")

@@ -97,11 +97,11 @@ public static class GrowerInstaller
             _ => new("add-respawn-line", Host, $"add `{layout.InittabLine(supervisor)}` to {GrowerLayout.InittabPath}, and have init read it",
                 "init restarts the grower if it stops, and starts it at boot (the machine has no systemd)",
                 s => s.InittabLines == 0,
-                [HostCommand.Shell($"{StorageBackup(GrowerLayout.InittabPath)}printf '%s\\n' {Hosts.ShellQuote.Quote(layout.InittabLine(supervisor))} >> {GrowerLayout.InittabPath} && kill -HUP 1")
-                    .WithDescription($"append the respawn line to {GrowerLayout.InittabPath} (original kept under {BackupFolder}), kill -HUP 1")],
+                [HostCommand.Shell($"set -e; {FileBackup.Shell(GrowerLayout.InittabPath)}printf '%s\\n' {Hosts.ShellQuote.Quote(layout.InittabLine(supervisor))} >> {GrowerLayout.InittabPath} && kill -HUP 1")
+                    .WithDescription($"append the respawn line to {GrowerLayout.InittabPath} (original kept under {FileBackup.Folder}), kill -HUP 1")],
                 s => s.InittabLines == 1, $"{GrowerLayout.InittabPath} has the respawn line once"),
         });
-        var pattern = Hosts.ShellQuote.Quote("[a]utoextend --policy " + layout.PolicyPath);
+        var pattern = GrowerInstallState.GrowerPattern(layout);
         var restart = supervisor == Supervisor.Systemd
             ? $"systemctl restart {layout.UnitName}"
             // init starts the launcher again once the old grower is gone; a grow under way is finished first.
@@ -127,11 +127,6 @@ public static class GrowerInstaller
         return steps;
     }
 
-    public const string BackupFolder = "/var/backups/runbook";
-
-    private static string StorageBackup(string path) =>
-        $"mkdir -p {BackupFolder}{Path.GetDirectoryName(path)} && {{ [ -e {BackupFolder}{path} ] || cp -p {path} {BackupFolder}{path}; }} && ";
-
     private static FixStep<GrowerInstallState> WriteFile(string id, string path, string content, string mode, string why, Func<GrowerInstallState, string?> current)
     {
         var sum = GrowerInstallState.Sha256(content);
@@ -140,22 +135,18 @@ public static class GrowerInstaller
 
     /// <summary>Written beside, then renamed: a reader never sees half a file. The original is kept under the backup folder.</summary>
     private static HostCommand WriteCommand(string path, string content, string mode) =>
-        HostCommand.Shell($"set -e; mkdir -p {Path.GetDirectoryName(path)}; [ ! -e {path} ] || {StorageBackup(path)}true; cat > {path}.new; chmod {mode} {path}.new; mv {path}.new {path}")
-            .WithStandardInput(content).WithDescription($"write {path} (mode {mode}; an original is kept under {BackupFolder})");
+        HostCommand.Shell($"set -e; mkdir -p {Path.GetDirectoryName(path)}; [ ! -e {path} ] || {FileBackup.Shell(path)} cat > {path}.new; chmod {mode} {path}.new; mv {path}.new {path}")
+            .WithStandardInput(content).WithDescription($"write {path} (mode {mode}; an original is kept under {FileBackup.Folder})");
 
     private static string WaitForGrower(GrowerLayout layout, string version, string metricsPath)
     {
         var exe = $"{GrowerLayout.BuildFolder(version)}/runbook";
-        var pattern = Hosts.ShellQuote.Quote("[a]utoextend --policy " + layout.PolicyPath);
         var metrics = Hosts.ShellQuote.Quote(metricsPath);
-        return $$"""
-            boot=$(awk '/^btime/ {print $2}' /proc/stat); ticks=$(getconf CLK_TCK); i=0
+        return GrowerInstallState.GrowersFunction + "\n" + $$"""
+            i=0
             while [ $i -lt 240 ]; do
-              for pid in $(pgrep -f {{pattern}}); do
-                [ "$(readlink /proc/$pid/exe)" = {{exe}} ] || continue
-                start=$(awk -v b="$boot" -v t="$ticks" '{ sub(/^.*\) /, ""); print int(b + $20 / t) }' /proc/$pid/stat) || continue
-                [ "$(stat -c %Y {{metrics}} 2>/dev/null || echo 0)" -ge "$start" ] && exit 0
-              done
+              written=$(stat -c %Y {{metrics}} 2>/dev/null || echo 0)
+              growers {{GrowerInstallState.GrowerPattern(layout)}} | awk -v exe={{exe}} -v written="$written" '$3 == exe && written >= $2 { found = 1 } END { exit !found }' && exit 0
               sleep 0.5; i=$((i + 1))
             done
             echo "no grower on {{version}} wrote {{metricsPath}} within 2 minutes of starting; the end of {{layout.LogPath}}:" >&2

@@ -24,7 +24,7 @@ public static class StorageFixPlanner
 {
     /// <summary>Where the original of an edited file is kept (under its own path), once: the first run's copy is never
     /// overwritten. Not beside the file: a copy left in /etc/init.d or /etc/cron.d could itself be run.</summary>
-    public const string BackupFolder = "/var/backups/runbook";
+    public const string BackupFolder = FileBackup.Folder;
 
     /// <summary>The text put in front of a boot line that is switched off.</summary>
     public const string DisabledPrefix = "# disabled by runbook (restarted a remounter): ";
@@ -168,7 +168,7 @@ public static class StorageFixPlanner
         var path = ShellQuote.Quote(line.Path);
         var command = HostCommand.Shell(
             $"[ \"$(sed -n '{number}p' {path})\" = {ShellQuote.Quote(line.Text)} ] || {{ echo \"{line.Path}:{number} is no longer the line captured; capture again\" >&2; exit 1; }}; "
-            + Backup(line.Path)
+            + FileBackup.Shell(line.Path)
             + $"sed -i '{number}s|^|{DisabledPrefix}|' {path}")
             .WithDescription($"comment out {line.Path}:{number} (original kept in {BackupFolder}{line.Path})");
         bool Active(StorageSnapshot x) => x.BootLines.Any(l => l.Path == line.Path && l.Line == line.Line && l.Text == line.Text);
@@ -196,7 +196,7 @@ public static class StorageFixPlanner
         var replacement = fixedLine.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal).Replace("&", "\\&", StringComparison.Ordinal);
         var command = HostCommand.Shell(
             $"[ \"$(sed -n '{number}p' /etc/fstab)\" = {ShellQuote.Quote(entry.Text)} ] || {{ echo \"/etc/fstab:{number} is no longer the line captured; capture again\" >&2; exit 1; }}; "
-            + Backup("/etc/fstab")
+            + FileBackup.Shell("/etc/fstab")
             + $"sed -i {ShellQuote.Quote($"{number}s|.*|{replacement}|")} /etc/fstab")
             .WithDescription($"rewrite /etc/fstab:{number} without ro (original kept in {BackupFolder}/etc/fstab)");
         var diff = $"--- /etc/fstab\n+++ /etc/fstab (fixed)\n@@ line {number} @@\n- {entry.Text}\n+ {fixedLine}\n";
@@ -255,12 +255,6 @@ public static class StorageFixPlanner
             ],
             x => x.PhysicalVolume(device) is { } p && p.VolumeGroup == c.VolumeGroup && p.DataOffset <= StorageChecks.NormalDataOffsetLimit,
             $"pvs shows {device} in {c.VolumeGroup} with its data at 1 MiB");
-    }
-
-    private static string Backup(string path)
-    {
-        var copy = ShellQuote.Quote(BackupFolder + path);
-        return $"[ -e {copy} ] || {{ mkdir -p \"$(dirname {copy})\" && cp -p {ShellQuote.Quote(path)} {copy}; }}; ";
     }
 
     private static string Short(string device) => device.StartsWith("/dev/", StringComparison.Ordinal) ? device[5..].Replace('/', '-') : device.Replace('/', '-');
