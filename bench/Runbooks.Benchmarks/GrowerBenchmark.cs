@@ -74,22 +74,8 @@ internal sealed class GrowerBenchmark(GrowerOptions options, TextWriter output)
             await Console.Error.WriteLineAsync($"bench: {e.Message}");
             return 2;
         }
-        // One guest on fixed ports: UpAsync first removes whatever twin runs, so a twin someone else uses is left alone.
-        if (StorageBenchmark.TwinInUse() is { } user)
-        {
-            await Console.Error.WriteLineAsync($"bench: the storage twin is in use ({user}); run this when it is down. Nothing was changed.");
+        if (await StorageBenchmark.ClaimTwinAsync() is not { } lab)
             return 2;
-        }
-        var lab = new StorageLab();
-        try
-        {
-            await lab.EnsureImageAsync();
-        }
-        catch (LabException e)
-        {
-            await Console.Error.WriteLineAsync($"bench: {e.Message}");
-            return 2;
-        }
 
         var run = new RunFigures { HostLoad = File.ReadAllText("/proc/loadavg").Split(' ')[0] };
         IGrowthContender[] contenders = [new InstalledGrower(build, Volume), new DfPollingBaseline(Volume, Mount)];

@@ -33,23 +33,8 @@ internal sealed class StorageBenchmark(int runs, int snapshots, string jsonPath,
 
     public async Task<int> RunAsync()
     {
-        // One guest on fixed ports: UpAsync first removes whatever twin runs, so a twin someone else uses is left alone.
-        if (TwinInUse() is { } user)
-        {
-            await Console.Error.WriteLineAsync($"bench: the storage twin is in use ({user}); run this when it is down. Nothing was changed.");
+        if (await ClaimTwinAsync() is not { } lab)
             return 2;
-        }
-        var lab = new StorageLab();
-        try
-        {
-            // Outside the timed boots: a missing image's build (minutes) is not a boot from the cached image.
-            await lab.EnsureImageAsync();
-        }
-        catch (LabException e)
-        {
-            await Console.Error.WriteLineAsync($"bench: {e.Message}");
-            return 2;
-        }
 
         var results = new List<RunFigures>();
         try
@@ -121,7 +106,33 @@ internal sealed class StorageBenchmark(int runs, int snapshots, string jsonPath,
     }
 
     /// <summary>What holds the twin (its lab.json, or a qemu carrying its marker while it boots), or null when nothing does.</summary>
-    internal static string? TwinInUse()
+    /// <summary>
+    /// The storage twin for a benchmark, its image built if it was missing; null (the reason printed) when someone
+    /// else's twin is up, or the image cannot be built. Nothing is changed in either case.
+    /// </summary>
+    internal static async Task<StorageLab?> ClaimTwinAsync()
+    {
+        // One guest on fixed ports: UpAsync first removes whatever twin runs, so a twin someone else uses is left alone.
+        if (TwinInUse() is { } user)
+        {
+            await Console.Error.WriteLineAsync($"bench: the storage twin is in use ({user}); run this when it is down. Nothing was changed.");
+            return null;
+        }
+        var lab = new StorageLab();
+        try
+        {
+            // Outside the timed boots: a missing image's build (minutes) is not a boot from the cached image.
+            await lab.EnsureImageAsync();
+            return lab;
+        }
+        catch (LabException e)
+        {
+            await Console.Error.WriteLineAsync($"bench: {e.Message}");
+            return null;
+        }
+    }
+
+    private static string? TwinInUse()
     {
         if (File.Exists(StorageLab.StateFile))
             return StorageLab.StateFile + " exists";

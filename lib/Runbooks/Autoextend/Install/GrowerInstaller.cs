@@ -45,7 +45,7 @@ public static class GrowerInstaller
 
         var before = await CaptureAsync(cancellationToken).ConfigureAwait(false);
         Block(host.Name, before, build);
-        var steps = Plan(layout, build, installed, before.Supervisor);
+        var steps = Plan(layout, build, installed, before);
         var (report, after) = await PlanRunner.RunAsync(steps, new Dictionary<string, IHost> { [Host] = host }, before, CaptureAsync, checkMode, progress, cancellationToken).ConfigureAwait(false);
         return new GrowerInstallOutcome(report, before, after, build.Version);
     }
@@ -65,8 +65,12 @@ public static class GrowerInstaller
                 $"{hostName} has {state.BuildsFolderAvailable >> 20} MiB free on the filesystem of {GrowerLayout.BuildsFolder}; the build needs {needed >> 20} MiB. Nothing was changed. Free space there first (the storage runbook's findings name what holds it).");
     }
 
-    private static List<FixStep<GrowerInstallState>> Plan(GrowerLayout layout, GrowerBuild build, AutoextendPolicy policy, Supervisor supervisor)
+    private static List<FixStep<GrowerInstallState>> Plan(GrowerLayout layout, GrowerBuild build, AutoextendPolicy policy, GrowerInstallState before)
     {
+        var supervisor = before.Supervisor;
+        // Packing is ~52 MiB of gzip: done only when the copy can run. copy-build is the first step, so its
+        // precondition reads this same state, and a build already there is never sent.
+        var packed = before.BuildPresent ? "" : build.PackBase64();
         var policyJson = PolicyLoader.ToJson(policy);
         var version = build.Version;
         var folder = GrowerLayout.BuildFolder(version);
@@ -78,7 +82,7 @@ public static class GrowerInstaller
                 s => !s.BuildPresent,
                 [HostCommand.Shell($"set -e; rm -rf {folder}.incoming; mkdir -p {folder}.incoming; base64 -d | tar -xzf - -C {folder}.incoming; " +
                         $"{folder}.incoming/runbook --help > /dev/null; touch {folder}.incoming/.complete; rm -rf {folder}; mv {folder}.incoming {folder}")
-                    .WithStandardInput(build.PackBase64()).WithTimeout(TimeSpan.FromMinutes(10))
+                    .WithStandardInput(packed).WithTimeout(TimeSpan.FromMinutes(10))
                     .WithDescription($"unpack the build into {folder} (sent on standard input), check that it starts")],
                 s => s.BuildPresent, $"{folder}/runbook is there and complete"),
             new("link-command", Host, $"link {GrowerLayout.CommandLink} to {folder}/runbook", "so `runbook autoextend` on the machine is this build",
