@@ -24,6 +24,15 @@ fi
 passed=$( { grep -Eo 'Passed: +[0-9]+' "$log" || true; } | awk '{s += $2} END {print s + 0}')
 failed=$( { grep -Eo 'Failed: +[0-9]+' "$log" || true; } | awk '{s += $2} END {print s + 0}')
 printf '%s %s\n' "$passed" "$failed" > artifacts/test-counts
+# Each failed test with its message and the top of its stack, kept apart and printed last: CI shows a log's tail, and
+# a failure 900 passing lines above it is otherwise lost.
+awk '/^  Failed [^ ]/ {keep = 1; lines = 0}
+     /^  (Passed|Skipped) [^ ]/ || /^Test Run / || /^Results File:/ {keep = 0}
+     keep && !/^\[xUnit.net/ && lines++ < 25' "$log" > artifacts/test-failures.txt
+if [ -s artifacts/test-failures.txt ]; then
+  echo "failed tests (also in artifacts/test-failures.txt):"
+  cat artifacts/test-failures.txt
+fi
 echo "tests: $passed passed, $failed failed"
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
   echo "test: no test ran; that is a failure" >&2
