@@ -20,7 +20,7 @@ public sealed class NetworkLab
     public const string Name = "network";
 
     /// <summary>Where a built lab keeps its files and lab.json; recreated by every <see cref="UpAsync"/>.</summary>
-    public const string StateFolder = "/run/runbook-lab/network";
+    public const string StateFolder = LabScript.RunFolder + "/network";
 
     public const string StateFile = StateFolder + "/lab.json";
 
@@ -31,10 +31,6 @@ public sealed class NetworkLab
 
     /// <summary>Every name <see cref="ExecAsync"/> accepts for a machine.</summary>
     public static IReadOnlyList<string> AcceptedMachineNames { get; } = ["server", "client", "wg-server", "wg-client"];
-
-    // Outside the state folder, which `down` deletes: a lock file that vanished under a waiting process would
-    // let two processes in.
-    private const string LockFile = "/run/runbook-lab/network.lock";
 
     // The build script marks each holder's command line with this plus the machine's name.
     private const string HolderMarker = "runbook-lab-holder:network:";
@@ -48,7 +44,7 @@ public sealed class NetworkLab
     private static readonly string[] s_machineEnvironment =
         ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8"];
 
-    private static readonly RequiredTool[] s_tools =
+    private static readonly LabScript s_script = new(Name, "Network",
     [
         new("wireguard-go", "wireguard-go"),
         new("wg", "wireguard-tools"),
@@ -68,17 +64,7 @@ public sealed class NetworkLab
         new("pgrep", "procps"),
         new("curl", "curl"),
         new("ping", "iputils-ping"),
-    ];
-
-    private static readonly Lazy<string> s_script = new(() =>
-    {
-        using var stream = typeof(NetworkLab).Assembly.GetManifestResourceStream("Runbooks.Labs.Network.network-lab.sh")
-            ?? throw new InvalidOperationException("network-lab.sh is not embedded in Runbooks.Labs; the build of this assembly is broken.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
-
-    private readonly LocalHost _host = new();
+    ], "it creates network namespaces, a bridge and nft tables.");
 
     /// <param name="identityFile">The login key the machines accept; made on first use. Default: <see cref="DefaultIdentityFile"/>.</param>
     public NetworkLab(string? identityFile = null)
@@ -90,16 +76,7 @@ public sealed class NetworkLab
 
     /// <summary><c>${XDG_CACHE_HOME:-$HOME/.cache}/runbook/lab/network/id_ed25519</c>: made once and kept, so an
     /// engineer's ssh config can point at it for good.</summary>
-    public static string DefaultIdentityFile()
-    {
-        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        if (string.IsNullOrEmpty(cache))
-        {
-            var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            cache = Path.Combine(home, ".cache");
-        }
-        return Path.Combine(cache, "runbook", "lab", Name, "id_ed25519");
-    }
+    public static string DefaultIdentityFile() => Path.Combine(LabScript.CacheFolder(Name), "id_ed25519");
 
     /// <summary>The canonical name (<c>wg-server</c>, <c>wg-client</c>) of a machine named in any accepted way.</summary>
     /// <exception cref="LabInputException">Not a machine of this lab; the message lists the valid names.</exception>
@@ -128,24 +105,24 @@ public sealed class NetworkLab
     /// <exception cref="LabException">The build failed; what it had made was removed again.</exception>
     public async Task<NetworkLabState> UpAsync(CancellationToken cancellationToken = default)
     {
-        CheckPrerequisites();
-        using var _ = await LabLock.AcquireAsync(LockFile, s_lockTimeout, cancellationToken).ConfigureAwait(false);
+        s_script.CheckPrerequisites();
+        using var _ = await s_script.LockAsync(s_lockTimeout, cancellationToken).ConfigureAwait(false);
         await DownLockedAsync(cancellationToken).ConfigureAwait(false);
         CommandResult build;
         try
         {
-            build = await RunScriptAsync(["up", IdentityFile], s_upTimeout, cancellationToken).ConfigureAwait(false);
+            build = await s_script.RunAsync(["up", IdentityFile], s_upTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (HostCommandTimeoutException e)
         {
             await DownLockedAsync(CancellationToken.None).ConfigureAwait(false);
-            throw new LabException($"building the network lab took over {s_upTimeout.TotalSeconds:0} s and was stopped ({Tail(e.PartialStandardError)}); everything it had made was removed again.", e);
+            throw new LabException($"building the network lab took over {s_upTimeout.TotalSeconds:0} s and was stopped ({LabScript.Tail(e.PartialStandardError)}); everything it had made was removed again.", e);
         }
         if (!build.Succeeded)
         {
             // A half-built lab would make the next command fail in confusing ways; leave nothing instead.
             await DownLockedAsync(CancellationToken.None).ConfigureAwait(false);
-            throw new LabException($"could not build the network lab (exit code {build.ExitCode}): {Tail(build.StandardError)} Everything it had made was removed again.");
+            throw new LabException($"could not build the network lab (exit code {build.ExitCode}): {LabScript.Tail(build.StandardError)} Everything it had made was removed again.");
         }
         return ReadState() ?? throw new LabException($"the network lab's build script finished but wrote no {StateFile}; the build script is broken.");
     }
@@ -158,24 +135,15 @@ public sealed class NetworkLab
     /// </summary>
     public async Task DownAsync(CancellationToken cancellationToken = default)
     {
-        CheckRoot();
-        using var _ = await LabLock.AcquireAsync(LockFile, s_lockTimeout, cancellationToken).ConfigureAwait(false);
+        s_script.CheckRoot();
+        using var _ = await s_script.LockAsync(s_lockTimeout, cancellationToken).ConfigureAwait(false);
         await DownLockedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether the lab is up and, per machine, whether its holder, sshd, wg0 and web server are.</summary>
     public async Task<NetworkLabStatus> StatusAsync(CancellationToken cancellationToken = default)
     {
-        NetworkLabState? state;
-        try
-        {
-            state = ReadState();
-        }
-        catch (LabException)
-        {
-            return NetworkLabStatus.Down;
-        }
-        if (state is null)
+        if (LabScript.ReadOrNull(ReadState) is not { } state)
             return NetworkLabStatus.Down;
 
         var machines = new List<NetworkMachineStatus>();
@@ -223,39 +191,16 @@ public sealed class NetworkLab
     public async Task<int> ExecAttachedAsync(string machine, string commandLine, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(commandLine);
-        var start = new ProcessStartInfo("nsenter") { UseShellExecute = false };
         // The terminal is this process's, so full-screen and line-editing programs need its type.
         var terminal = Environment.GetEnvironmentVariable("TERM") is { Length: > 0 } term ? term : "dumb";
-        foreach (var argument in ConsoleArguments(RunningMachine(machine), commandLine, $"TERM={terminal}"))
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new LabException("could not start nsenter (package util-linux).");
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return process.ExitCode;
+        return await LabScript.RunAttachedAsync(new ProcessStartInfo("nsenter", ConsoleArguments(RunningMachine(machine), commandLine, $"TERM={terminal}")),
+            "util-linux", cancellationToken).ConfigureAwait(false);
     }
 
     private NetworkLabMachine RunningMachine(string machine)
     {
         var name = ResolveMachineName(machine);
-        NetworkLabState? state;
-        try
-        {
-            state = ReadState();
-        }
-        catch (LabException e)
-        {
-            throw new LabNotUpException($"the network lab is not up ({e.Message}). Run `runbook lab up network` to build it.");
-        }
-        if (state is null)
-            throw new LabNotUpException("the network lab is not up. Run `runbook lab up network` to build it.");
-        var found = state.Machine(name);
+        var found = s_script.ReadUp(ReadState, "build").Machine(name);
         if (!IsHolder(found.HolderPid, found.Name))
             throw new LabNotUpException($"the network lab's {found.Name} is gone (its holder, PID {found.HolderPid}, no longer runs). Run `runbook lab up network` to build the lab again.");
         return found;
@@ -266,7 +211,7 @@ public sealed class NetworkLab
         var command = HostCommand.Exec("nsenter", ConsoleArguments(machine, commandLine, "TERM=dumb")).WithValidation(CommandValidation.None);
         if (timeout is { } limit)
             command = command.WithTimeout(limit);
-        var result = await _host.RunAsync(command, cancellationToken).ConfigureAwait(false);
+        var result = await s_script.Host.RunAsync(command, cancellationToken).ConfigureAwait(false);
         return result with { HostName = machine.Name, CommandLine = commandLine };
     }
 
@@ -278,49 +223,10 @@ public sealed class NetworkLab
         "env", "-i", .. s_machineEnvironment, terminal, "bash", "-c", commandLine,
     ];
 
-    private async Task DownLockedAsync(CancellationToken cancellationToken)
-    {
-        // PIDs recorded by the last build; the script kills them only if they still are that lab's, and then
-        // looks for holders by their marker anyway.
-        var pids = new List<string>();
-        try
-        {
-            if (ReadState() is { } state)
-                pids.AddRange(state.Machines.SelectMany(m => new[] { m.HolderPid, m.SshdPid }).Select(p => p.ToString(CultureInfo.InvariantCulture)));
-        }
-        catch (LabException)
-        {
-            // An unreadable lab.json is what a crash can leave: the marker search finds the machines.
-        }
-        var result = await RunScriptAsync(["down", .. pids], s_downTimeout, cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
-            throw new LabException($"could not remove the network lab (exit code {result.ExitCode}): {Tail(result.StandardError)}");
-    }
-
-    private Task<CommandResult> RunScriptAsync(IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
-        _host.RunAsync(
-            HostCommand.Exec("bash", ["-c", s_script.Value, "network-lab.sh", .. arguments])
-                .WithValidation(CommandValidation.None)
-                .WithTimeout(timeout)
-                .WithDescription($"network-lab.sh {string.Join(' ', arguments)}"),
-            cancellationToken);
-
-    private static void CheckPrerequisites()
-    {
-        CheckRoot();
-        var missing = RequiredTool.FindMissing(s_tools, Environment.GetEnvironmentVariable("PATH"));
-        if (missing.Count > 0)
-            throw new LabPrerequisiteException(RequiredTool.DescribeMissing("the network lab", missing), missing);
-    }
-
-    private static void CheckRoot()
-    {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            throw new LabPrerequisiteException(
-                "the network lab needs root: it creates network namespaces, a bridge and nft tables. Run it as root (or with sudo).", []);
-        }
-    }
+    // PIDs recorded by the last build; the script kills them only if they still are that lab's, and then
+    // looks for holders by their marker anyway.
+    private static Task DownLockedAsync(CancellationToken cancellationToken) =>
+        s_script.DownAsync(LabScript.RecordedPids(ReadState, state => state.Machines.SelectMany(m => new[] { m.HolderPid, m.SshdPid })), s_downTimeout, cancellationToken);
 
     /// <summary>True if <paramref name="pid"/> runs and is the holder of <paramref name="machine"/> (not a process that reused the PID).</summary>
     internal static bool IsHolder(int pid, string machine)
@@ -334,12 +240,5 @@ public sealed class NetworkLab
         {
             return false;
         }
-    }
-
-    private static string Tail(string text)
-    {
-        var lines = text.TrimEnd().Split('\n');
-        var tail = string.Join(' ', lines.Skip(Math.Max(0, lines.Length - 5)).Select(l => l.Trim())).Trim();
-        return tail.Length == 0 ? "the script wrote nothing to stderr." : tail;
     }
 }

@@ -20,7 +20,7 @@ public sealed class StorageLab
     public const string Name = "storage";
 
     /// <summary>Where a booted lab keeps lab.json, known_hosts, the QMP socket and the console log.</summary>
-    public const string StateFolder = "/run/runbook-lab/storage";
+    public const string StateFolder = LabScript.RunFolder + "/storage";
 
     public const string StateFile = StateFolder + "/lab.json";
 
@@ -32,10 +32,6 @@ public sealed class StorageLab
     /// <summary>What the real machine waits before its remounter turns /data read-only (fault S1).</summary>
     public static readonly TimeSpan DefaultRemountDelay = TimeSpan.FromSeconds(48);
 
-    // Outside the state folder, which `down` deletes: a lock file that vanished under a waiting process would
-    // let two processes in.
-    private const string LockFile = "/run/runbook-lab/storage.lock";
-
     // qemu's -name; the script finds guests by it after a crash.
     private const string QemuMarker = "runbook-lab-vm:storage";
 
@@ -46,7 +42,7 @@ public sealed class StorageLab
     private static readonly TimeSpan s_lockTimeout = TimeSpan.FromMinutes(25);
     private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(3);
 
-    private static readonly RequiredTool[] s_tools =
+    private static readonly LabScript s_script = new(Name, "Storage",
     [
         new("qemu-system-x86_64", "qemu-system-x86"),
         new("qemu-img", "qemu-utils"),
@@ -62,20 +58,10 @@ public sealed class StorageLab
         new("/usr/bin/python3", "python3"),
         new("curl", "curl"),
         new("ss", "iproute2"),
-    ];
-
-    private static readonly Lazy<string> s_script = new(() =>
-    {
-        using var stream = typeof(StorageLab).Assembly.GetManifestResourceStream("Runbooks.Labs.Storage.storage-lab.sh")
-            ?? throw new InvalidOperationException("storage-lab.sh is not embedded in Runbooks.Labs; the build of this assembly is broken.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
-
-    private readonly LocalHost _host = new();
+    ], "it builds a root file system with mmdebstrap and runs qemu.");
 
     /// <summary>The build script's text: the recipe the image cache is keyed on.</summary>
-    internal static string Script => s_script.Value;
+    internal static string Script => s_script.Text;
 
     /// <param name="identityFile">The login key the guest accepts; made on first use. Default: <see cref="DefaultIdentityFile"/>.</param>
     public StorageLab(string? identityFile = null)
@@ -86,16 +72,7 @@ public sealed class StorageLab
     public string IdentityFile { get; }
 
     /// <summary><c>${XDG_CACHE_HOME:-$HOME/.cache}/runbook/lab/storage</c>: the cached images, the login key, the running overlay.</summary>
-    public static string CacheFolder()
-    {
-        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        if (string.IsNullOrEmpty(cache))
-        {
-            var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            cache = Path.Combine(home, ".cache");
-        }
-        return Path.Combine(cache, "runbook", "lab", Name);
-    }
+    public static string CacheFolder() => LabScript.CacheFolder(Name);
 
     /// <summary><c>…/runbook/lab/storage/id_ed25519</c>: made once and kept; the guest gets its public half at every boot.</summary>
     public static string DefaultIdentityFile() => Path.Combine(CacheFolder(), "id_ed25519");
@@ -110,8 +87,8 @@ public sealed class StorageLab
     /// </summary>
     public async Task<string> EnsureImageAsync(CancellationToken cancellationToken = default)
     {
-        CheckPrerequisites();
-        using var _ = await LabLock.AcquireAsync(LockFile, s_lockTimeout, cancellationToken).ConfigureAwait(false);
+        s_script.CheckPrerequisites();
+        using var _ = await s_script.LockAsync(s_lockTimeout, cancellationToken).ConfigureAwait(false);
         return await EnsureImageLockedAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -127,8 +104,8 @@ public sealed class StorageLab
         var delay = remountDelay ?? DefaultRemountDelay;
         if (delay < TimeSpan.Zero)
             throw new LabInputException($"the remount delay must not be negative (got {delay.TotalSeconds:0} s).");
-        CheckPrerequisites();
-        using var _ = await LabLock.AcquireAsync(LockFile, s_lockTimeout, cancellationToken).ConfigureAwait(false);
+        s_script.CheckPrerequisites();
+        using var _ = await s_script.LockAsync(s_lockTimeout, cancellationToken).ConfigureAwait(false);
         await DownLockedAsync(cancellationToken).ConfigureAwait(false);
         var image = await EnsureImageLockedAsync(cancellationToken).ConfigureAwait(false);
         await EnsureKeyAsync(cancellationToken).ConfigureAwait(false);
@@ -136,18 +113,18 @@ public sealed class StorageLab
         CommandResult boot;
         try
         {
-            boot = await RunScriptAsync(["up", IdentityFile, seconds, image], s_bootTimeout, cancellationToken).ConfigureAwait(false);
+            boot = await s_script.RunAsync(["up", IdentityFile, seconds, image], s_bootTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (HostCommandTimeoutException e)
         {
             await DownLockedAsync(CancellationToken.None).ConfigureAwait(false);
-            throw new LabException($"booting the storage lab took over {s_bootTimeout.TotalSeconds:0} s and was stopped ({Tail(e.PartialStandardError)}); the guest was stopped again.", e);
+            throw new LabException($"booting the storage lab took over {s_bootTimeout.TotalSeconds:0} s and was stopped ({LabScript.Tail(e.PartialStandardError)}); the guest was stopped again.", e);
         }
         if (!boot.Succeeded)
         {
             var console = ConsoleTail();
             await DownLockedAsync(CancellationToken.None).ConfigureAwait(false);
-            throw new LabException($"could not boot the storage lab (exit code {boot.ExitCode}): {Tail(boot.StandardError)}{console} The guest was stopped again.");
+            throw new LabException($"could not boot the storage lab (exit code {boot.ExitCode}): {LabScript.Tail(boot.StandardError)}{console} The guest was stopped again.");
         }
         return ReadState() ?? throw new LabException($"the storage lab's script finished but wrote no {StateFile}; the script is broken.");
     }
@@ -158,24 +135,15 @@ public sealed class StorageLab
     /// </summary>
     public async Task DownAsync(CancellationToken cancellationToken = default)
     {
-        CheckRoot();
-        using var _ = await LabLock.AcquireAsync(LockFile, s_lockTimeout, cancellationToken).ConfigureAwait(false);
+        s_script.CheckRoot();
+        using var _ = await s_script.LockAsync(s_lockTimeout, cancellationToken).ConfigureAwait(false);
         await DownLockedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether the lab is up: qemu alive, sshd sending its banner, the object service answering HTTP.</summary>
     public async Task<StorageLabStatus> StatusAsync(CancellationToken cancellationToken = default)
     {
-        StorageLabState? state;
-        try
-        {
-            state = ReadState();
-        }
-        catch (LabException)
-        {
-            return StorageLabStatus.Down;
-        }
-        if (state is null)
+        if (LabScript.ReadOrNull(ReadState) is not { } state)
             return StorageLabStatus.Down;
         var alive = IsQemu(state.QemuPid);
         var ssh = alive && await SshBannerAsync(state.SshPort, cancellationToken).ConfigureAwait(false);
@@ -194,7 +162,7 @@ public sealed class StorageLab
         var command = HostCommand.Exec("ssh", SshArguments(RunningState(), commandLine, tty: false)).WithValidation(CommandValidation.None);
         if (timeout is { } limit)
             command = command.WithTimeout(limit);
-        var result = await _host.RunAsync(command, cancellationToken).ConfigureAwait(false);
+        var result = await s_script.Host.RunAsync(command, cancellationToken).ConfigureAwait(false);
         return result with { HostName = "storage", CommandLine = commandLine };
     }
 
@@ -202,20 +170,8 @@ public sealed class StorageLab
     public async Task<int> ExecAttachedAsync(string commandLine, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(commandLine);
-        var start = new ProcessStartInfo("ssh") { UseShellExecute = false };
-        foreach (var argument in SshArguments(RunningState(), commandLine, tty: !Console.IsInputRedirected && !Console.IsOutputRedirected))
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new LabException("could not start ssh (package openssh-client).");
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return process.ExitCode;
+        return await LabScript.RunAttachedAsync(new ProcessStartInfo("ssh", SshArguments(RunningState(), commandLine, tty: !Console.IsInputRedirected && !Console.IsOutputRedirected)),
+            "openssh-client", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -293,17 +249,7 @@ public sealed class StorageLab
 
     private static StorageLabState RunningState()
     {
-        StorageLabState? state;
-        try
-        {
-            state = ReadState();
-        }
-        catch (LabException e)
-        {
-            throw new LabNotUpException($"the storage lab is not up ({e.Message}). Run `runbook lab up storage` to boot it.");
-        }
-        if (state is null)
-            throw new LabNotUpException("the storage lab is not up. Run `runbook lab up storage` to boot it.");
+        var state = s_script.ReadUp(ReadState, "boot");
         if (!IsQemu(state.QemuPid))
             throw new LabNotUpException($"the storage lab's guest is gone (qemu, PID {state.QemuPid}, no longer runs). Run `runbook lab up storage` to boot it again.");
         return state;
@@ -314,14 +260,14 @@ public sealed class StorageLab
         CommandResult build;
         try
         {
-            build = await RunScriptAsync(["image"], s_imageTimeout, cancellationToken).ConfigureAwait(false);
+            build = await s_script.RunAsync(["image"], s_imageTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (HostCommandTimeoutException e)
         {
-            throw new LabException($"building the storage lab's image took over {s_imageTimeout.TotalMinutes:0} min and was stopped ({Tail(e.PartialStandardError)}); nothing was cached, the next `runbook lab up storage` starts over.", e);
+            throw new LabException($"building the storage lab's image took over {s_imageTimeout.TotalMinutes:0} min and was stopped ({LabScript.Tail(e.PartialStandardError)}); nothing was cached, the next `runbook lab up storage` starts over.", e);
         }
         if (!build.Succeeded)
-            throw new LabException($"could not build the storage lab's image (exit code {build.ExitCode}): {Tail(build.StandardError)} Nothing was cached.");
+            throw new LabException($"could not build the storage lab's image (exit code {build.ExitCode}): {LabScript.Tail(build.StandardError)} Nothing was cached.");
         return build.StandardOutput.Trim();
     }
 
@@ -332,37 +278,17 @@ public sealed class StorageLab
         Directory.CreateDirectory(Path.GetDirectoryName(IdentityFile)!);
         File.Delete(IdentityFile);
         File.Delete(IdentityFile + ".pub");
-        var made = await _host.RunAsync(
+        var made = await s_script.Host.RunAsync(
             HostCommand.Exec("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "runbook-lab-storage", "-f", IdentityFile).WithValidation(CommandValidation.None),
             cancellationToken).ConfigureAwait(false);
         if (!made.Succeeded)
-            throw new LabException($"could not make the lab's login key {IdentityFile} with ssh-keygen: {Tail(made.StandardError)}");
+            throw new LabException($"could not make the lab's login key {IdentityFile} with ssh-keygen: {LabScript.Tail(made.StandardError)}");
     }
 
-    private async Task DownLockedAsync(CancellationToken cancellationToken)
-    {
-        var pids = new List<string>();
-        try
-        {
-            if (ReadState() is { } state)
-                pids.Add(state.QemuPid.ToString(CultureInfo.InvariantCulture));
-        }
-        catch (LabException)
-        {
-            // An unreadable lab.json is what a crash can leave: the marker search finds qemu.
-        }
-        var result = await RunScriptAsync(["down", .. pids], s_downTimeout, cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
-            throw new LabException($"could not remove the storage lab (exit code {result.ExitCode}): {Tail(result.StandardError)}");
-    }
-
-    private Task<CommandResult> RunScriptAsync(IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
-        _host.RunAsync(
-            HostCommand.Exec("bash", ["-c", s_script.Value, "storage-lab.sh", .. arguments])
-                .WithValidation(CommandValidation.None)
-                .WithTimeout(timeout)
-                .WithDescription($"storage-lab.sh {string.Join(' ', arguments)}"),
-            cancellationToken);
+    // The PID recorded by the last boot; the script stops it only if it still is the lab's qemu, and then looks for
+    // guests by their marker anyway.
+    private static Task DownLockedAsync(CancellationToken cancellationToken) =>
+        s_script.DownAsync(LabScript.RecordedPids(ReadState, state => [state.QemuPid]), s_downTimeout, cancellationToken);
 
     private static async Task<bool> SshBannerAsync(int port, CancellationToken cancellationToken)
     {
@@ -404,23 +330,6 @@ public sealed class StorageLab
         }
     }
 
-    private static void CheckPrerequisites()
-    {
-        CheckRoot();
-        var missing = RequiredTool.FindMissing(s_tools, Environment.GetEnvironmentVariable("PATH"));
-        if (missing.Count > 0)
-            throw new LabPrerequisiteException(RequiredTool.DescribeMissing("the storage lab", missing), missing);
-    }
-
-    private static void CheckRoot()
-    {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            throw new LabPrerequisiteException(
-                "the storage lab needs root: it builds a root file system with mmdebstrap and runs qemu. Run it as root (or with sudo).", []);
-        }
-    }
-
     /// <summary>True if <paramref name="pid"/> runs and is the lab's qemu (not a process that reused the PID).</summary>
     internal static bool IsQemu(int pid)
     {
@@ -447,12 +356,5 @@ public sealed class StorageLab
         {
             return "";
         }
-    }
-
-    private static string Tail(string text)
-    {
-        var lines = text.TrimEnd().Split('\n');
-        var tail = string.Join(' ', lines.Skip(Math.Max(0, lines.Length - 5)).Select(l => l.Trim())).Trim();
-        return tail.Length == 0 ? "the script wrote nothing to stderr." : tail;
     }
 }
