@@ -1,3 +1,4 @@
+using Runbooks.Reports;
 using System.CommandLine;
 using System.Text.Json;
 using Runbooks.Autoextend;
@@ -93,7 +94,7 @@ internal static class AutoextendCommand
                         summary.LeastAvailable,
                         growSeconds = summary.GrowDurations.Select(d => Math.Round(d.TotalSeconds, 3)),
                         final = summary.Final,
-                    }, NetworkJson.Options));
+                    }, ReportJson.Options));
                 return summary.Failures == 0 ? CliContext.Succeeded : CliContext.RunbookFailed;
             }
             catch (Exception e) when (e is HostException or VolumeException or InvalidOperationException or IOException)

@@ -1,3 +1,4 @@
+using Runbooks.Reports;
 using System.CommandLine;
 using System.Text.Json;
 using Runbooks.Autoextend.Install;
@@ -44,7 +45,7 @@ internal static class AutoextendInstallCommand
             GrowerInstallOutcome outcome;
             try
             {
-                outcome = await GrowerInstaller.InstallAsync(host, machineBuild, policy, checkMode, asJson ? null : NetworkCommands.Print, cancellationToken).ConfigureAwait(false);
+                outcome = await GrowerInstaller.InstallAsync(host, machineBuild, policy, checkMode, asJson ? null : PlanOutput.Print, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is HostException or GrowerInstallBlockedException or FormatException)
             {
@@ -53,9 +54,9 @@ internal static class AutoextendInstallCommand
             }
             var report = outcome.Report;
             if (asJson)
-                Console.WriteLine(JsonSerializer.Serialize(new { check = checkMode, version = outcome.Version, supervisor = outcome.After.Supervisor, changed = report.Changed, failed = report.Failed, steps = report.Steps.Select(NetworkCommands.StepJson) }, NetworkJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { check = checkMode, version = outcome.Version, supervisor = outcome.After.Supervisor, changed = report.Changed, failed = report.Failed, steps = report.Steps.Select(PlanOutput.StepJson) }, ReportJson.Options));
             else
-                Console.WriteLine(NetworkCommands.Summary(checkMode, report.Changed, report.Failed) + $"; runbook {outcome.Version} on {host.Name}, kept running by {GrowerLayout.Describe(outcome.After.Supervisor)}");
+                Console.WriteLine(PlanOutput.Summary(checkMode, report.Changed, report.Failed) + $"; runbook {outcome.Version} on {host.Name}, kept running by {GrowerLayout.Describe(outcome.After.Supervisor)}");
             return report.Succeeded ? CliContext.Succeeded : CliContext.RunbookFailed;
         }));
         return command;

@@ -1,3 +1,4 @@
+using Runbooks.Reports;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -108,7 +109,7 @@ internal static class NetworkCommands
         var state = await session.CaptureAsync(cancellationToken).ConfigureAwait(false);
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { server = state.Server, client = state.Client }, NetworkJson.Options));
+            Console.WriteLine(JsonSerializer.Serialize(new { server = state.Server, client = state.Client }, ReportJson.Options));
             return CliContext.Succeeded;
         }
         foreach (var (role, s) in new[] { ("server", state.Server), ("client", state.Client) })
@@ -129,7 +130,7 @@ internal static class NetworkCommands
     {
         var (_, diagnosis, _) = await session.DiagnoseAsync(probe, cancellationToken).ConfigureAwait(false);
         if (json)
-            Console.WriteLine(JsonSerializer.Serialize(new { findings = diagnosis.Findings }, NetworkJson.Options));
+            Console.WriteLine(JsonSerializer.Serialize(new { findings = diagnosis.Findings }, ReportJson.Options));
         else
             WriteFindings(diagnosis.Findings);
         return diagnosis.Findings.Any(f => f.Severity == Severity.Error) ? CliContext.RunbookFailed : CliContext.Succeeded;
@@ -149,7 +150,7 @@ internal static class NetworkCommands
 
     private static async Task<int> FixAsync(TunnelSession session, bool json, bool check, CancellationToken cancellationToken)
     {
-        var outcome = await session.FixAsync(check, json ? null : Print, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var outcome = await session.FixAsync(check, json ? null : PlanOutput.Print, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -157,13 +158,13 @@ internal static class NetworkCommands
                 check,
                 changed = outcome.Changed,
                 failed = outcome.Steps.Count(s => s.Status == StepStatus.Failed),
-                steps = outcome.Steps.Select(StepJson),
+                steps = outcome.Steps.Select(PlanOutput.StepJson),
                 remaining = outcome.After.Findings,
-            }, NetworkJson.Options));
+            }, ReportJson.Options));
         }
         else
         {
-            Console.WriteLine(Summary(check, outcome.Changed, outcome.Steps.Count(s => s.Status == StepStatus.Failed)));
+            Console.WriteLine(PlanOutput.Summary(check, outcome.Changed, outcome.Steps.Count(s => s.Status == StepStatus.Failed)));
             if (!check && outcome.After.Findings.Length > 0)
             {
                 Console.WriteLine("still found after fixing:");
@@ -172,28 +173,4 @@ internal static class NetworkCommands
         }
         return outcome.Succeeded ? CliContext.Succeeded : CliContext.RunbookFailed;
     }
-
-    /// <summary>One line per step as it ends, Ansible-like; in check mode with the commands it would run (and a file edit's diff).</summary>
-    internal static void Print(StepResult step)
-    {
-        var status = step.Status switch { StepStatus.WouldChange => "would change", StepStatus.Ok => "ok", _ => step.Status.ToString().ToLowerInvariant() };
-        Console.WriteLine($"{status,-12} {step.Host,-6} {step.Title}");
-        if (step.Status == StepStatus.WouldChange)
-        {
-            foreach (var command in step.Commands)
-                Console.WriteLine($"               $ {command}");
-            foreach (var line in (step.Diff ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
-                Console.WriteLine($"               {line}");
-        }
-        if (step.Error is { } error)
-            Console.WriteLine($"               {error}");
-    }
-
-    /// <summary>The summary line of a fix: how many steps changed (or would) and failed.</summary>
-    internal static string Summary(bool check, int changed, int failed) =>
-        string.Create(CultureInfo.InvariantCulture, $"{(check ? "check mode: " : "")}{changed} {(check ? "would change" : "changed")}, {failed} failed");
-
-    /// <summary>The JSON of a step in `fix --json`.</summary>
-    internal static object StepJson(StepResult s) =>
-        new { s.Id, s.Host, s.Title, s.Why, s.Status, s.Commands, s.Error, durationMs = Math.Round(s.Duration.TotalMilliseconds, 1) };
 }

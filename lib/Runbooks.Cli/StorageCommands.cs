@@ -1,3 +1,4 @@
+using Runbooks.Reports;
 using System.CommandLine;
 using System.Text.Json;
 using Runbooks.Checks;
@@ -30,7 +31,7 @@ internal static class StorageCommands
             var state = await session.CaptureAsync(ct).ConfigureAwait(false);
             if (json)
             {
-                Console.WriteLine(JsonSerializer.Serialize(state, NetworkJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(state, ReportJson.Options));
                 return CliContext.Succeeded;
             }
             Console.WriteLine($"{state.Hostname} ({state.Host}), captured {state.CapturedAt:u}");
@@ -50,7 +51,7 @@ internal static class StorageCommands
     {
         var (_, findings) = await session.DiagnoseAsync(ct).ConfigureAwait(false);
         if (json)
-            Console.WriteLine(JsonSerializer.Serialize(new { findings }, NetworkJson.Options));
+            Console.WriteLine(JsonSerializer.Serialize(new { findings }, ReportJson.Options));
         else
             NetworkCommands.WriteFindings(findings);
         return findings.Any(f => f.Severity == Severity.Error) ? CliContext.RunbookFailed : CliContext.Succeeded;
@@ -65,7 +66,7 @@ internal static class StorageCommands
             StorageFixOutcome outcome;
             try
             {
-                outcome = await session.FixAsync(checkMode, json ? null : NetworkCommands.Print, cancellationToken: ct).ConfigureAwait(false);
+                outcome = await session.FixAsync(checkMode, json ? null : PlanOutput.Print, cancellationToken: ct).ConfigureAwait(false);
             }
             catch (StorageRepairBlockedException e)
             {
@@ -74,10 +75,10 @@ internal static class StorageCommands
             }
             var failed = outcome.Steps.Count(s => s.Status == StepStatus.Failed);
             if (json)
-                Console.WriteLine(JsonSerializer.Serialize(new { check = checkMode, changed = outcome.Changed, failed, steps = outcome.Steps.Select(NetworkCommands.StepJson), remaining = outcome.After }, NetworkJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { check = checkMode, changed = outcome.Changed, failed, steps = outcome.Steps.Select(PlanOutput.StepJson), remaining = outcome.After }, ReportJson.Options));
             else
             {
-                Console.WriteLine(NetworkCommands.Summary(checkMode, outcome.Changed, failed));
+                Console.WriteLine(PlanOutput.Summary(checkMode, outcome.Changed, failed));
                 if (!checkMode && outcome.After.Length > 0)
                 {
                     Console.WriteLine("still found after fixing:");

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Runbooks.Hosts;
-using Runbooks.Network.Snapshot;
 
 namespace Runbooks.Capture;
 

@@ -1,5 +1,6 @@
 using Runbooks.Checks;
 using Runbooks.Network.Checks;
+using Runbooks.Reports;
 
 namespace Runbooks.Network;
 
@@ -9,7 +10,7 @@ namespace Runbooks.Network;
 /// </summary>
 public static class StateFingerprint
 {
-    private static readonly Fingerprint s_fingerprint = new(NetworkJson.Options, "capturedAt", "latestHandshake", "receivedBytes", "sentBytes", "processId", "packets", "bytes");
+    private static readonly Fingerprint s_fingerprint = new(ReportJson.Options, "capturedAt", "latestHandshake", "receivedBytes", "sentBytes", "processId", "packets", "bytes");
 
     public static string Of(TunnelState state) => s_fingerprint.Of(Both(state));
 

@@ -1,5 +1,6 @@
 using Runbooks.Checks;
 using Runbooks.Network;
+using Runbooks.Reports;
 using Runbooks.Storage.Snapshot;
 
 namespace Runbooks.Storage;
@@ -11,7 +12,7 @@ namespace Runbooks.Storage;
 /// </summary>
 public static class StorageFingerprint
 {
-    private static readonly Fingerprint s_fingerprint = new(NetworkJson.Options, "capturedAt", "uptime", "processes", "usage", "kernelMessages");
+    private static readonly Fingerprint s_fingerprint = new(ReportJson.Options, "capturedAt", "uptime", "processes", "usage", "kernelMessages");
 
     public static string Of(StorageSnapshot state) => s_fingerprint.Of(state);
 

@@ -1,3 +1,4 @@
+using Runbooks.Capture;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Net;

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Runbooks.Capture;
 using Runbooks.Hosts;
-using Runbooks.Network.Snapshot;
 
 namespace Runbooks.Storage.Snapshot;
 

@@ -1,5 +1,5 @@
+using Runbooks.Capture;
 using System.Collections.Immutable;
-using Runbooks.Network.Snapshot;
 
 namespace Runbooks.Storage.Snapshot;
 

@@ -1,6 +1,5 @@
 using Runbooks.Capture;
 using Runbooks.Hosts;
-using Runbooks.Network.Snapshot;
 using Runbooks.Storage.Snapshot;
 using Runbooks.Tests.Capture;
 

@@ -2,10 +2,11 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Runbooks.Network;
+namespace Runbooks.Reports;
 
-/// <summary>JSON for snapshots, findings and fix reports: camelCase, addresses and prefixes as their usual text.</summary>
-public static class NetworkJson
+/// <summary>The JSON every `--json` output and fingerprint uses (snapshots, findings, fix reports, the grower's summary):
+/// camelCase, enums in kebab-case, addresses and prefixes as their usual text.</summary>
+public static class ReportJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
 
