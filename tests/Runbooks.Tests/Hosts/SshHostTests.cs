@@ -261,8 +261,10 @@ public sealed class SshHostTests(SshdFixture sshd) : IClassFixture<SshdFixture>,
         await using var host = new SshHost(sshd.Target(_scratch));
         await host.ConnectAsync();
 
-        var running = host.RunAsync(HostCommand.Shell("sleep 3; echo finished"));
-        await Task.Delay(500);
+        // The master goes once the command runs on the host (its sshd is this machine's), not after a guessed delay.
+        var started = _scratch.Combine($"started-{Guid.NewGuid():N}");
+        var running = host.RunAsync(HostCommand.Shell($"touch {started}; sleep 3; echo finished"));
+        await WaitUntil(() => File.Exists(started), "the command to start on the host");
         Processes.Run("ssh", "-o", "ControlPath=" + host.ControlPath, "-O", "exit", "--", "127.0.0.1");
 
         var error = await Assert.ThrowsAsync<HostConnectionLostException>(() => running);
@@ -333,7 +335,7 @@ public sealed class SshHostTests(SshdFixture sshd) : IClassFixture<SshdFixture>,
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
-            if (clock.Elapsed > TimeSpan.FromSeconds(3))
+            if (clock.Elapsed > TimeSpan.FromSeconds(10))
                 Assert.Fail($"timed out waiting for {what}");
             await Task.Delay(20);
         }

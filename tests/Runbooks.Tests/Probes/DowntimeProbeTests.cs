@@ -34,9 +34,10 @@ public sealed class DowntimeProbeTests : IDisposable
         await Task.Delay(1000);
         var report = await probe.StopAsync();
 
-        Assert.InRange(report.Requests, 10, 25);
+        // Loose bounds: a loaded CI host stalls timers and python for a few hundred ms; an outage (below) is seconds.
+        Assert.InRange(report.Requests, 5, 25);
         Assert.Equal(0, report.Failures);
-        Assert.True(report.LongestGap < TimeSpan.FromMilliseconds(500), report.ToString());
+        Assert.True(report.LongestGap < TimeSpan.FromMilliseconds(1000), report.ToString());
     }
 
     [Fact]
@@ -97,7 +98,7 @@ public sealed class DowntimeProbeTests : IDisposable
         var slowBase = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/");
 
         var patient = DowntimeProbe.Start(slowBase, [new ProbeObject("x")], TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(3));
-        await Task.Delay(500);
+        await Task.Delay(700);
         var slow = await patient.StopAsync();
         var impatient = DowntimeProbe.Start(slowBase, [new ProbeObject("x")], TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1));
         await Task.Delay(500);
