@@ -16,13 +16,8 @@ public static class DfParser
     public static ImmutableArray<FilesystemUsage> Parse(string text)
     {
         var rows = ImmutableArray.CreateBuilder<FilesystemUsage>();
-        var number = 0;
-        foreach (var raw in text.Split('\n'))
+        foreach (var (number, line) in Columns.NumberedLines(text))
         {
-            number++;
-            var line = raw.TrimEnd('\r');
-            if (line.Trim().Length == 0)
-                continue;
             if (number == 1 && line.StartsWith("Filesystem", StringComparison.Ordinal))
                 continue;
             var columns = Columns.Split(line, 10);

@@ -15,13 +15,8 @@ public static class DmesgParser
     public static ImmutableArray<KernelMessage> Parse(string text)
     {
         var messages = ImmutableArray.CreateBuilder<KernelMessage>();
-        var number = 0;
-        foreach (var raw in text.Split('\n'))
+        foreach (var (number, line) in Columns.NumberedLines(text))
         {
-            number++;
-            var line = raw.TrimEnd('\r');
-            if (line.Length == 0)
-                continue;
             if (!line.StartsWith('['))
             {
                 messages.Add(new KernelMessage(null, line));

@@ -14,13 +14,8 @@ public static class PsParser
     public static ImmutableArray<ProcessEntry> Parse(string text)
     {
         var processes = ImmutableArray.CreateBuilder<ProcessEntry>();
-        var number = 0;
-        foreach (var raw in text.Split('\n'))
+        foreach (var (number, line) in Columns.NumberedLines(text))
         {
-            number++;
-            var line = raw.TrimEnd('\r');
-            if (line.Trim().Length == 0)
-                continue;
             var columns = Columns.Split(line, 4);
             if (columns.Count < 5)
                 throw CaptureFormatException.AtLine(Format, number, $"{columns.Count} columns; expected 5 (pid ppid etimes stat args)");

@@ -17,13 +17,8 @@ public static partial class SsParser
     public static ImmutableArray<ListeningSocket> Parse(string text)
     {
         var sockets = ImmutableArray.CreateBuilder<ListeningSocket>();
-        var number = 0;
-        foreach (var raw in text.Split('\n'))
+        foreach (var (number, line) in Columns.NumberedLines(text))
         {
-            number++;
-            var line = raw.TrimEnd('\r');
-            if (line.Trim().Length == 0)
-                continue;
             var columns = Columns.Split(line, 6);
             if (columns.Count < 6)
                 throw CaptureFormatException.AtLine(Format, number, $"{columns.Count} columns; expected at least 6 (Netid State Recv-Q Send-Q Local:Port Peer:Port), as printed with -H (no header) and -n (numbers)");

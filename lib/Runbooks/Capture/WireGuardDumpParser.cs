@@ -20,13 +20,8 @@ public static class WireGuardDumpParser
     public static ImmutableArray<WireGuardInterface> Parse(string dump)
     {
         var interfaces = new List<(WireGuardInterface Interface, ImmutableArray<WireGuardPeer>.Builder Peers)>();
-        var number = 0;
-        foreach (var raw in dump.Split('\n'))
+        foreach (var (number, line) in Columns.NumberedLines(dump))
         {
-            number++;
-            var line = raw.TrimEnd('\r');
-            if (line.Length == 0)
-                continue;
             var fields = line.Split('\t');
             switch (fields.Length)
             {
