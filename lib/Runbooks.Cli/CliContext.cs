@@ -14,6 +14,8 @@ internal static class CliContext
     public const int BadInput = 2;
     /// <summary>The machine or the volume could not be used: unreachable, refused, a missing tool, another grower.</summary>
     public const int MachineUnusable = 3;
+    /// <summary>Stopped by SIGTERM or Ctrl+C: 128 + SIGINT, what a shell reports for an interrupted command.</summary>
+    public const int Stopped = 130;
 
     public static readonly Option<string?> Config = new("--config")
     {
@@ -66,8 +68,18 @@ internal static class CliContext
             await Console.Error.WriteLineAsync("Try 'runbook --help', or 'runbook COMMAND --help'.").ConfigureAwait(false);
             return BadInput;
         }
-        return await parsed.InvokeAsync().ConfigureAwait(false);
+        return await parsed.InvokeAsync(s_invocation).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// SIGTERM and Ctrl+C cancel the command's token and give it up to <see cref="StopGrace"/> to finish. Without a
+    /// timeout set, System.CommandLine 2.0.0 leaves the signals to .NET, which ends the process at once: a grower told
+    /// to stop (by init, systemd, `autoextend install`'s restart or `uninstall`) died between lvextend and resize2fs
+    /// instead of finishing the grow it had begun.
+    /// </summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(60);
+
+    private static readonly InvocationConfiguration s_invocation = new() { ProcessTerminationTimeout = StopGrace };
 
     /// <summary>Runs a command body; the errors that mean "you asked for something wrong" print one message and exit 2.</summary>
     public static async Task<int> Guard(Func<Task<int>> body)
@@ -85,6 +97,12 @@ internal static class CliContext
         {
             await Console.Error.WriteLineAsync($"runbook: {e.Message} Check that the output folder exists and is writable (-o).").ConfigureAwait(false);
             return BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            // The token is cancelled only by SIGTERM or Ctrl+C (see StopGrace); steps that had begun were finished.
+            await Console.Error.WriteLineAsync("runbook: stopped by SIGTERM or Ctrl+C before it finished; what it had done stays done.").ConfigureAwait(false);
+            return Stopped;
         }
     }
 }

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using System.Xml.Linq;
 using Runbooks.Notebooks;
 using Runbooks.Notebooks.Formats;
@@ -176,6 +179,57 @@ public class RunCommandTests
         var executed = NotebookFile.Read(folder.Combine("x.ipynb"));
         Assert.Equal([CellStatus.Ok, CellStatus.TimedOut, CellStatus.NotRun], executed.Cells.Where(c => c.Kind == CellKind.Code).Select(c => c.Run!.Status));
     }
+
+    [Fact]
+    public async Task Sigterm_stops_a_run_with_a_message_and_exit_130_and_leaves_no_kernel()
+    {
+        using var folder = new TempFolder();
+        folder.File("n.dib", Runbook.Dib("Console.WriteLine(\"start\");", "await Task.Delay(120000);"));
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "runbook"), ["run", "n.dib", "-o", "x.ipynb"])
+        {
+            WorkingDirectory = folder.Path,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = new StringBuilder();
+        // The first cell's progress line: the second, endless one runs now.
+        while (await process.StandardError.ReadLineAsync() is { } line)
+        {
+            stderr.AppendLine(line);
+            if (line.Contains("[ 1] ok", StringComparison.Ordinal))
+                break;
+        }
+        var kernels = KernelsOf(process.Id);
+
+        Assert.Equal(0, Processes.Run("kill", "-TERM", process.Id.ToString(CultureInfo.InvariantCulture)).ExitCode);
+        stderr.Append(await process.StandardError.ReadToEndAsync());
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), "runbook run did not end within 30 s of SIGTERM");
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains("runbook: stopped by SIGTERM or Ctrl+C", stderr.ToString(), StringComparison.Ordinal);
+        Assert.NotEmpty(kernels);
+        Assert.All(kernels, pid => Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal), $"kernel {pid} still runs"));
+        _ = await stdout;
+    }
+
+    // The kernel processes `runbook run` started: its children whose command line is `runbook kernel …`.
+    private static List<int> KernelsOf(int parent) =>
+        [.. Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsDigit)).Select(n => int.Parse(n!, CultureInfo.InvariantCulture))
+            .Where(pid =>
+            {
+                try
+                {
+                    var stat = File.ReadAllText($"/proc/{pid}/stat");
+                    var ppid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+                    return ppid == parent && File.ReadAllText($"/proc/{pid}/cmdline").Contains("kernel", StringComparison.Ordinal);
+                }
+                catch (Exception e) when (e is IOException or FormatException)
+                {
+                    return false;
+                }
+            })];
 
     [Fact]
     public void Cells_of_other_kernels_fail_the_run_unless_skipping_is_asked_for()
