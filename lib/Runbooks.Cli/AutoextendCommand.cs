@@ -21,7 +21,7 @@ namespace Runbooks.Cli;
 internal static class AutoextendCommand
 {
     /// <param name="profileTarget">Resolves `--profile NAME` to the machine it names; null leaves the option out (the build installed on the machines).</param>
-    /// <param name="subcommands">`install` in the full CLI (it needs the build and a machine to install on).</param>
+    /// <param name="subcommands">`install` and `uninstall` in the full CLI (it needs the build and a machine to install on).</param>
     public static Command Create(Func<ParseResult, string, SshTarget>? profileTarget = null, params IEnumerable<Command> subcommands)
     {
         var check = new Option<bool>("--check") { Description = "Decide and print what would be done; change nothing." };

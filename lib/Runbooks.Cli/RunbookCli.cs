@@ -16,7 +16,7 @@ public static class RunbookCli
         root.Subcommands.Add(LabCommand.Create());
         root.Subcommands.Add(PlotCommand.Create());
         SshTarget ProfileTarget(ParseResult result, string profile) => StorageCommands.Resolve(result, profile).Target;
-        root.Subcommands.Add(AutoextendCommand.Create(ProfileTarget, AutoextendInstallCommand.Create(ProfileTarget)));
+        root.Subcommands.Add(AutoextendCommand.Create(ProfileTarget, AutoextendInstallCommand.Create(ProfileTarget), AutoextendInstallCommand.CreateUninstall(ProfileTarget)));
         root.Subcommands.Add(Verb("capture", "Capture a challenge's machines' state (one round trip each).", NetworkCommands.Capture(), StorageCommands.Capture()));
         root.Subcommands.Add(Verb("diagnose", "Diagnose a challenge's machines from their state.", NetworkCommands.Diagnose(), StorageCommands.Diagnose()));
         root.Subcommands.Add(Verb("fix", "Plan and apply the fixes; --check prints the plan and changes nothing.", NetworkCommands.Fix(), StorageCommands.Fix()));

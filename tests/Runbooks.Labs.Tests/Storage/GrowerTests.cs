@@ -15,7 +15,8 @@ namespace Runbooks.Labs.Tests.Storage;
 /// The grower against the real repaired guest. Over ssh: it repairs a grow cut off between the LV and its filesystem,
 /// keeps up with a writer with no write error, records every sample and action. Installed on the machine: check mode,
 /// idempotence, a second instance refused, a real kill -9 between the LV and the filesystem grow repaired by the next
-/// start, and one alert (never a loop) for a full VG under an alerting policy and for an image directory without room.
+/// start, and one alert (never a loop) for a full VG under an alerting policy and for an image directory without room;
+/// then uninstalled (init does not start it again, the history and the log kept) and installed again.
 /// </summary>
 [Collection(StorageLabCollection.Name)]
 public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
@@ -27,7 +28,7 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
     // One repaired guest for every case: a repair costs about a minute under emulation. The challenge's full fill
     // with the grower runs in the storage runbook itself (CI's main job), so here the writes are small.
     [Fact]
-    public async Task OverSsh_RepairsACutOffGrowAndGrowsPastTheThreshold_OnTheMachine_InstallsSurvivesKill9RefusesASecondAndAlertsOnceWhenFull()
+    public async Task OverSsh_RepairsACutOffGrowAndGrowsPastTheThreshold_OnTheMachine_InstallsSurvivesKill9RefusesASecondAlertsOnceWhenFullAndUninstalls()
     {
         var lab = await fixture.UpAsync();
         fixture.Changed();
@@ -71,6 +72,7 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
 
     private const string Policy = "/etc/runbook/autoextend/vg0-data0.json";
     private const string Log = "/var/log/runbook-autoextend-vg0-data0.log";
+    private const string History = "/var/lib/runbook/autoextend/vg0-data0.csv";
 
     // Installed on the machine and kept running by its init: installed, idempotent, check mode; a second grower refused;
     // kill -9 between the LV and the filesystem grow repaired by the next start; a full VG with an alerting policy
@@ -166,9 +168,48 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
         {
             await host.RunAsync(HostCommand.Shell("rm -f /runbook-test-filler"));
         }
+
+        await UninstallAsync(host, build);
     }
 
-    private static string Steps(GrowerInstallOutcome outcome) => string.Join("\n", outcome.Report.Steps.Select(s => $"{s.Status} {s.Title} {s.Error}"));
+    // Uninstalled: check mode lists every step and stops nothing; then the grower stops and init does not start it
+    // again; the history and the log stay; a second run changes nothing; and it installs again as on a fresh machine.
+    private static async Task UninstallAsync(IHost host, GrowerBuild build)
+    {
+        var running = await GrowerPidsAsync(host);
+        Assert.NotEmpty(running);
+        var check = await GrowerUninstaller.UninstallAsync(host, "vg0", "data0", checkMode: true);
+        Assert.Equal(["remove-respawn-line", "stop-grower", "remove-launcher", "remove-metrics", "remove-policy", "remove-build"], check.Report.Steps.Select(s => s.Id));
+        Assert.All(check.Report.Steps, s => Assert.Equal(StepStatus.WouldChange, s.Status));
+        Assert.Equal(running, await GrowerPidsAsync(host));
+
+        var removed = await GrowerUninstaller.UninstallAsync(host, "vg0", "data0", checkMode: false);
+        Assert.True(removed.Report.Succeeded, Steps(removed.Report));
+        // Debian's busybox init sends SIGTERM itself to the process of a line it no longer finds: the grower may be gone
+        // before stop-grower looks.
+        Assert.All(removed.Report.Steps.Where(s => s.Id != "stop-grower"), s => Assert.Equal(StepStatus.Changed, s.Status));
+        Assert.Contains(removed.Report.Steps.Single(s => s.Id == "stop-grower").Status, new[] { StepStatus.Changed, StepStatus.Ok });
+        Assert.Empty(await GrowerPidsAsync(host));
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Empty(await GrowerPidsAsync(host));
+        var left = await host.RunAsync(HostCommand.Shell(
+            $"grep -c runbook-autoextend /etc/inittab; for f in {History} {Log} {Policy} /var/lib/runbook/autoextend/vg0-data0.prom /usr/local/sbin/runbook-autoextend-vg0-data0 /opt/runbook /usr/local/bin/runbook; do [ -e $f ] && echo $f; done; true"));
+        Assert.Equal(["0", History, Log], left.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(removed.Kept, k => k.StartsWith(History + ":", StringComparison.Ordinal));
+
+        var again = await GrowerUninstaller.UninstallAsync(host, "vg0", "data0", checkMode: false);
+        Assert.True(again.NothingInstalled, Steps(again.Report));
+
+        var reinstalled = await GrowerInstaller.InstallAsync(host, build, PolicyLoader.Load(null, [new("volume", "vg0/data0")]), checkMode: false);
+        Assert.True(reinstalled.After.Running(build.Version), Steps(reinstalled.Report));
+    }
+
+    private static async Task<string[]> GrowerPidsAsync(IHost host) =>
+        (await host.RunAsync(HostCommand.Shell($"pgrep -f '[a]utoextend --policy {Policy}' || true"))).StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    private static string Steps(GrowerInstallOutcome outcome) => Steps(outcome.Report);
+
+    private static string Steps(FixReport report) => string.Join("\n", report.Steps.Select(s => $"{s.Status} {s.Title} {s.Error}"));
 
     private static async Task<int> LogLinesAsync(IHost host) =>
         int.Parse((await host.RunAsync(HostCommand.Shell($"cat {Log} 2>/dev/null | wc -l"))).StandardOutput.Trim(), System.Globalization.CultureInfo.InvariantCulture);

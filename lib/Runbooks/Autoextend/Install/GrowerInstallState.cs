@@ -10,10 +10,15 @@ namespace Runbooks.Autoextend.Install;
 public sealed record GrowerProcess(int Pid, string Executable, DateTimeOffset Started);
 
 /// <summary>
-/// What the installer needs to know about a machine, read in one round trip. Files are compared by SHA-256, so
-/// the state holds no file's content (a policy may name paths an SRE would rather not publish; no secret is in it,
-/// but nothing needs it).
+/// What the installer and the uninstaller need to know about a machine, read in one round trip. Files are compared
+/// by SHA-256, so the state holds no file's content (a policy may name paths an SRE would rather not publish; no
+/// secret is in it, but nothing needs it).
 /// </summary>
+/// <param name="BuildPresent">The build of the version the state was read for is there and complete; false when
+/// it was read for no version (the uninstaller's, which removes whichever builds there are).</param>
+/// <param name="HistoryChanged">When the history was last written; null when there is none.</param>
+/// <param name="LogChanged">When the grower's log was last written; null when there is none.</param>
+/// <param name="Policies">The volumes (VG-LV) that have a policy in <see cref="GrowerLayout.PoliciesFolder"/>, this one included.</param>
 public sealed record GrowerInstallState(
     Supervisor Supervisor,
     string Architecture,
@@ -28,7 +33,10 @@ public sealed record GrowerInstallState(
     bool UnitEnabled,
     long BuildsFolderAvailable,
     DateTimeOffset? MetricsChanged,
+    DateTimeOffset? HistoryChanged,
+    DateTimeOffset? LogChanged,
     ImmutableArray<string> Builds,
+    ImmutableArray<string> Policies,
     ImmutableArray<GrowerProcess> Growers,
     DateTimeOffset Now)
 {
@@ -41,6 +49,12 @@ public sealed record GrowerInstallState(
     /// <summary>A current grower has written its metrics since it started: it got past reading the volume, taking the
     /// lock and its first sample, which is where a bad policy or a second grower would have stopped it.</summary>
     public bool Running(string version) => Current(version).Any(g => MetricsChanged >= g.Started);
+
+    /// <summary>The volumes other than <paramref name="layout"/>'s with a policy on the machine: their growers share the build.</summary>
+    public ImmutableArray<string> OtherPolicies(GrowerLayout layout) => [.. Policies.Where(p => p != layout.Name)];
+
+    /// <summary><see cref="GrowerLayout.CommandLink"/> points into <see cref="GrowerLayout.BuildsFolder"/>: the installer made it.</summary>
+    public bool CommandLinkIsOurs => CommandLinkTarget?.StartsWith(GrowerLayout.BuildsFolder + "/", StringComparison.Ordinal) == true;
 
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
@@ -63,11 +77,25 @@ public sealed record GrowerInstallState(
     /// <summary>The pgrep pattern of the growers of <paramref name="layout"/>'s volume, quoted for the shell.</summary>
     internal static string GrowerPattern(GrowerLayout layout) => ShellQuote.Quote("[a]utoextend --policy " + layout.PolicyPath);
 
+    /// <summary>
+    /// awk (run with <c>-F:</c> and <c>-v launcher=PATH</c>) true on the inittab lines that start the launcher: the
+    /// busybox line exactly, or a sysvinit entry (an id, any runlevels) that respawns it. Compared as strings, not as
+    /// a regex: LVM names may hold '.' and '+'. What the state counts is what the uninstaller removes.
+    /// </summary>
+    private const string InittabLineCondition = """$0 == "::respawn:" launcher || (NF == 4 && $1 != "" && $1 !~ /#/ && $3 == "respawn" && $4 == launcher)""";
+
+    /// <summary>awk over inittab lines, told the launcher of <paramref name="layout"/>; <paramref name="action"/> may use <c>LAUNCHER_LINE</c>, the condition above.</summary>
+    internal static string InittabAwk(GrowerLayout layout, string action) =>
+        $"awk -F: -v launcher={ShellQuote.Quote(layout.LauncherPath)} {ShellQuote.Quote(action.Replace("LAUNCHER_LINE", "(" + InittabLineCondition + ")", StringComparison.Ordinal))}";
+
     /// <summary>The one command that reads it all.</summary>
+    /// <param name="version">The build whose presence is read; null reads none (<see cref="BuildPresent"/> false).</param>
     /// <param name="metricsPath">The metrics file of the installed policy: written at the grower's first sample.</param>
-    public static HostCommand Command(GrowerLayout layout, string version, string metricsPath)
+    /// <param name="historyPath">The history file of the installed policy: the record an uninstall keeps.</param>
+    public static HostCommand Command(GrowerLayout layout, string? version, string metricsPath, string historyPath)
     {
-        var build = GrowerLayout.BuildFolder(version);
+        var buildLine = version is null ? "echo build=-"
+            : $"if [ -x {GrowerLayout.BuildFolder(version)}/runbook ] && [ -f {GrowerLayout.BuildFolder(version)}/.complete ]; then echo build=present; else echo build=absent; fi";
         var script = GrowersFunction + "\n" + $$"""
             sum() { if [ -f "$1" ]; then sha256sum "$1" | cut -d' ' -f1; else echo -; fi; }
             changed() { if [ -f "$1" ]; then stat -c %Y "$1"; else echo -; fi; }
@@ -75,15 +103,20 @@ public sealed record GrowerInstallState(
             elif [ -f {{GrowerLayout.InittabPath}} ]; then case "$(readlink -f /sbin/init)" in *busybox*) echo supervisor=busybox;; *) echo supervisor=sysv;; esac
             else echo supervisor=none; fi
             echo arch=$(uname -m)
-            if [ -x {{build}}/runbook ] && [ -f {{build}}/.complete ]; then echo build=present; else echo build=absent; fi
+            {{buildLine}}
             echo link=$(readlink {{GrowerLayout.CommandLink}} || echo -)
             echo policy=$(sum {{layout.PolicyPath}}) $(changed {{layout.PolicyPath}})
             echo launcher=$(sum {{layout.LauncherPath}}) $(changed {{layout.LauncherPath}})
-            echo inittab=$(grep -cxF {{ShellQuote.Quote("::respawn:" + layout.LauncherPath)}} {{GrowerLayout.InittabPath}} 2>/dev/null; grep -cE {{ShellQuote.Quote("^[^#:]+:[^:]*:respawn:" + layout.LauncherPath + "$")}} {{GrowerLayout.InittabPath}} 2>/dev/null)
+            if [ -f {{GrowerLayout.InittabPath}} ]; then echo inittab=$({{InittabAwk(layout, "LAUNCHER_LINE { n++ } END { print n + 0 }")}} {{GrowerLayout.InittabPath}}); else echo inittab=0; fi
             echo unit=$(sum {{layout.UnitPath}}) $(systemctl is-enabled {{layout.UnitName}} 2>/dev/null || echo disabled)
             echo metrics=$(changed {{ShellQuote.Quote(metricsPath)}})
+            echo history=$(changed {{ShellQuote.Quote(historyPath)}})
+            echo log=$(changed {{layout.LogPath}})
             echo builds=$(cd {{GrowerLayout.BuildsFolder}} 2>/dev/null && ls -d */ 2>/dev/null | tr -d /)
-            mkdir -p {{GrowerLayout.BuildsFolder}} && echo available=$(df -P -B1 {{GrowerLayout.BuildsFolder}} | awk 'NR == 2 {print $4}')
+            echo policies=$(cd {{GrowerLayout.PoliciesFolder}} 2>/dev/null && ls *.json 2>/dev/null | sed 's/[.]json$//')
+            # The filesystem the builds folder is (or would be) on; a read creates nothing, so check mode changes nothing.
+            d={{GrowerLayout.BuildsFolder}}; while [ ! -d "$d" ]; do d=$(dirname "$d"); done
+            echo available=$(df -P -B1 "$d" | awk 'NR == 2 {print $4}')
             growers {{GrowerPattern(layout)}} | sed 's/^/grower=/'
             echo now=$(date +%s)
             """;
@@ -143,7 +176,10 @@ public sealed record GrowerInstallState(
             enabled.Trim() == "enabled",
             long.TryParse(Need("available"), CultureInfo.InvariantCulture, out var available) ? available : throw new FormatException($"available is not a number: \"{Need("available")}\""),
             Epoch(Need("metrics")),
+            Epoch(Need("history")),
+            Epoch(Need("log")),
             [.. Need("builds").Split(' ', StringSplitOptions.RemoveEmptyEntries)],
+            [.. Need("policies").Split(' ', StringSplitOptions.RemoveEmptyEntries)],
             growers.ToImmutable(),
             Epoch(Need("now")) ?? throw new FormatException($"now is not a time: \"{Need("now")}\""));
     }

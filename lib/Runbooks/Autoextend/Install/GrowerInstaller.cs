@@ -41,7 +41,7 @@ public static class GrowerInstaller
         var layout = new GrowerLayout(policy.VolumeGroup, policy.LogicalVolume);
         var installed = PolicyFor(policy, layout);
         async Task<GrowerInstallState> CaptureAsync(CancellationToken token) =>
-            GrowerInstallState.Parse((await host.RunAsync(GrowerInstallState.Command(layout, build.Version, installed.MetricsPath!), token).ConfigureAwait(false)).StandardOutput);
+            GrowerInstallState.Parse((await host.RunAsync(GrowerInstallState.Command(layout, build.Version, installed.MetricsPath!, installed.HistoryPath!), token).ConfigureAwait(false)).StandardOutput);
 
         var before = await CaptureAsync(cancellationToken).ConfigureAwait(false);
         Block(host.Name, before, build);

@@ -29,10 +29,13 @@ public sealed record GrowerLayout(string VolumeGroup, string LogicalVolume)
     public const string CommandLink = "/usr/local/bin/runbook";
     public const string InittabPath = "/etc/inittab";
 
+    /// <summary>One policy file per volume kept on the machine: what tells whether another volume still uses the build.</summary>
+    public const string PoliciesFolder = "/etc/runbook/autoextend";
+
     /// <summary><c>vg0-data0</c>: the volume as it appears in the names of files and units.</summary>
     public string Name => $"{VolumeGroup}-{LogicalVolume}";
 
-    public string PolicyPath => $"/etc/runbook/autoextend/{Name}.json";
+    public string PolicyPath => $"{PoliciesFolder}/{Name}.json";
 
     public string LauncherPath => $"/usr/local/sbin/runbook-autoextend-{Name}";
 

@@ -10,7 +10,7 @@ namespace Runbooks.Tests.Autoextend.Install;
 /// </summary>
 public sealed class GrowerInstallStateTests
 {
-    private const string Version = "d94434bcca3a";
+    private const string Version = "115f66cde9f8";
 
     private static readonly GrowerLayout Layout = new("vg0", "data0");
 
@@ -33,22 +33,25 @@ public sealed class GrowerInstallStateTests
         Assert.Equal(Supervisor.BusyboxInittab, state.Supervisor);
         Assert.Equal("x86_64", state.Architecture);
         Assert.True(state.BuildPresent);
-        Assert.Equal("/opt/runbook/d94434bcca3a/runbook", state.CommandLinkTarget);
+        Assert.Equal("/opt/runbook/115f66cde9f8/runbook", state.CommandLinkTarget);
         Assert.Equal("10194487a4a26fb7c7833acce0817740f7ef535e14aebae160e8e7e66cc2d64f", state.PolicySha256);
-        Assert.Equal(Epoch(1795339935), state.PolicyChanged);
-        Assert.Equal("e2f0a0863bef827e248732ad46addafe820737ca265c7ec0e9ab52b7f5639269", state.LauncherSha256);
-        Assert.Equal(Epoch(1795339936), state.LauncherChanged);
+        Assert.Equal(Epoch(1795349993), state.PolicyChanged);
+        Assert.Equal("5979b27c1dd444d263d4e2ec355e2635f4acb9d42ab5fc4cceb38310adf35ffb", state.LauncherSha256);
+        Assert.Equal(Epoch(1795349995), state.LauncherChanged);
         Assert.Equal(1, state.InittabLines);
         Assert.Null(state.UnitSha256);
         Assert.False(state.UnitEnabled);
-        Assert.Equal(Epoch(1795340798), state.MetricsChanged);
+        Assert.Equal(Epoch(1795350011), state.MetricsChanged);
+        Assert.Equal(Epoch(1795350022), state.HistoryChanged);
+        Assert.Equal(Epoch(1795350010), state.LogChanged);
+        Assert.Equal(["vg0-data0"], state.Policies.ToArray());
         Assert.Equal([Version], state.Builds.ToArray());
-        Assert.Equal(303730688L, state.BuildsFolderAvailable);
+        Assert.Equal(3922948096L, state.BuildsFolderAvailable);
         var grower = Assert.Single(state.Growers);
-        Assert.Equal(4417, grower.Pid);
-        Assert.Equal("/opt/runbook/d94434bcca3a/runbook", grower.Executable);
-        Assert.Equal(Epoch(1795340714), grower.Started);
-        Assert.Equal(Epoch(1795340813), state.Now);
+        Assert.Equal(1971, grower.Pid);
+        Assert.Equal("/opt/runbook/115f66cde9f8/runbook", grower.Executable);
+        Assert.Equal(Epoch(1795349998), grower.Started);
+        Assert.Equal(Epoch(1795350024), state.Now);
     }
 
     [Fact]
@@ -116,10 +119,10 @@ public sealed class GrowerInstallStateTests
     public void An_enabled_unit_and_missing_files_read_as_such()
     {
         var output = WithLine("unit", "unit=" + new string('a', 64) + " enabled");
-        output = output.Replace("policy=10194487a4a26fb7c7833acce0817740f7ef535e14aebae160e8e7e66cc2d64f 1795339935", "policy=- -", StringComparison.Ordinal);
-        output = output.Replace("link=/opt/runbook/d94434bcca3a/runbook", "link=-", StringComparison.Ordinal);
-        output = output.Replace("inittab=1 0", "inittab=0 0", StringComparison.Ordinal);
-        output = output.Replace("builds=d94434bcca3a", "builds=", StringComparison.Ordinal);
+        output = output.Replace("policy=10194487a4a26fb7c7833acce0817740f7ef535e14aebae160e8e7e66cc2d64f 1795349993", "policy=- -", StringComparison.Ordinal);
+        output = output.Replace("link=/opt/runbook/115f66cde9f8/runbook", "link=-", StringComparison.Ordinal);
+        output = output.Replace("inittab=1", "inittab=0", StringComparison.Ordinal);
+        output = output.Replace("builds=115f66cde9f8", "builds=", StringComparison.Ordinal);
 
         var state = GrowerInstallState.Parse(output);
 
@@ -158,9 +161,9 @@ public sealed class GrowerInstallStateTests
     }
 
     [Theory]
-    [InlineData("grower=4417 1795340714")]
-    [InlineData("grower=abc 1795340714 /opt/runbook/d94434bcca3a/runbook")]
-    [InlineData("grower=4417 yesterday /opt/runbook/d94434bcca3a/runbook")]
+    [InlineData("grower=1971 1795349998")]
+    [InlineData("grower=abc 1795349998 /opt/runbook/115f66cde9f8/runbook")]
+    [InlineData("grower=1971 yesterday /opt/runbook/115f66cde9f8/runbook")]
     public void A_malformed_grower_line_is_refused(string line)
     {
         var error = Assert.Throws<FormatException>(() => GrowerInstallState.Parse(WithLine("grower", line)));
@@ -172,30 +175,31 @@ public sealed class GrowerInstallStateTests
     [Fact]
     public void The_command_looks_for_the_growers_of_the_volume_with_a_pattern_that_cannot_match_itself()
     {
-        var command = GrowerInstallState.Command(Layout, Version, "/var/lib/runbook/autoextend/vg0-data0.prom");
+        var command = GrowerInstallState.Command(Layout, Version, "/var/lib/runbook/autoextend/vg0-data0.prom", "/var/lib/runbook/autoextend/vg0-data0.csv");
         var line = command.ShellLine;
 
         Assert.NotNull(line);
         Assert.Contains("[a]utoextend --policy /etc/runbook/autoextend/vg0-data0.json", line, StringComparison.Ordinal);
-        Assert.Contains("/opt/runbook/d94434bcca3a/runbook", line, StringComparison.Ordinal);
+        Assert.Contains("/opt/runbook/115f66cde9f8/runbook", line, StringComparison.Ordinal);
         Assert.Contains("/var/lib/runbook/autoextend/vg0-data0.prom", line, StringComparison.Ordinal);
         Assert.NotNull(command.Timeout);
         Assert.True(command.Timeout > TimeSpan.Zero);
 
         // pgrep -f reads the pattern as a regular expression: it finds the launcher's grower, not this script.
         var pattern = new Regex(@"[a]utoextend --policy /etc/runbook/autoextend/vg0-data0\.json");
-        Assert.Matches(pattern, "/opt/runbook/d94434bcca3a/runbook autoextend --policy /etc/runbook/autoextend/vg0-data0.json");
+        Assert.Matches(pattern, "/opt/runbook/115f66cde9f8/runbook autoextend --policy /etc/runbook/autoextend/vg0-data0.json");
         Assert.DoesNotMatch(pattern, line);
     }
 
     [Fact]
     public void The_command_names_another_volume_and_version_in_its_own_paths()
     {
-        var line = GrowerInstallState.Command(new GrowerLayout("vg1", "logs"), "0123456789ab", "/srv/metrics.prom").ShellLine!;
+        var line = GrowerInstallState.Command(new GrowerLayout("vg1", "logs"), "0123456789ab", "/srv/metrics.prom", "/srv/history.csv").ShellLine!;
 
         Assert.Contains("[a]utoextend --policy /etc/runbook/autoextend/vg1-logs.json", line, StringComparison.Ordinal);
         Assert.Contains("/opt/runbook/0123456789ab/runbook", line, StringComparison.Ordinal);
         Assert.Contains("/srv/metrics.prom", line, StringComparison.Ordinal);
+        Assert.Contains("/srv/history.csv", line, StringComparison.Ordinal);
         Assert.DoesNotContain("vg0-data0", line, StringComparison.Ordinal);
         Assert.DoesNotContain(Version, line, StringComparison.Ordinal);
     }
@@ -203,7 +207,7 @@ public sealed class GrowerInstallStateTests
     [Fact]
     public void The_command_is_valid_shell()
     {
-        var line = GrowerInstallState.Command(Layout, Version, "/var/lib/runbook/autoextend/vg0-data0.prom").ShellLine!;
+        var line = GrowerInstallState.Command(Layout, Version, "/var/lib/runbook/autoextend/vg0-data0.prom", "/var/lib/runbook/autoextend/vg0-data0.csv").ShellLine!;
 
         var (exitCode, errors) = ShellSyntax.Check(line);
         Assert.True(exitCode == 0, $"sh -n: {errors}");
