@@ -1,4 +1,3 @@
-using Runbooks.Reports;
 using System.CommandLine;
 using System.Text.Json;
 using Runbooks.Autoextend;
@@ -7,6 +6,7 @@ using Runbooks.Autoextend.Policy;
 using Runbooks.Autoextend.Runtime;
 using Runbooks.Hosts;
 using Runbooks.Network;
+using Runbooks.Reports;
 
 namespace Runbooks.Cli;
 

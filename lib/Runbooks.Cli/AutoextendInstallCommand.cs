@@ -1,11 +1,10 @@
-using Runbooks.Reports;
 using System.CommandLine;
 using System.Text.Json;
 using Runbooks.Autoextend.Install;
 using Runbooks.Autoextend.Policy;
 using Runbooks.Checks;
 using Runbooks.Hosts;
-using Runbooks.Network;
+using Runbooks.Reports;
 
 namespace Runbooks.Cli;
 
@@ -90,7 +89,7 @@ internal static class AutoextendInstallCommand
             GrowerUninstallOutcome outcome;
             try
             {
-                outcome = await GrowerUninstaller.UninstallAsync(host, volumeGroup, logicalVolume, checkMode, asJson ? null : NetworkCommands.Print, cancellationToken).ConfigureAwait(false);
+                outcome = await GrowerUninstaller.UninstallAsync(host, volumeGroup, logicalVolume, checkMode, asJson ? null : PlanOutput.Print, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is HostException or FormatException)
             {
@@ -99,12 +98,12 @@ internal static class AutoextendInstallCommand
             }
             var report = outcome.Report;
             if (asJson)
-                Console.WriteLine(JsonSerializer.Serialize(new { check = checkMode, volume, nothingInstalled = outcome.NothingInstalled, changed = report.Changed, failed = report.Failed, kept = outcome.Kept, steps = report.Steps.Select(NetworkCommands.StepJson) }, NetworkJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { check = checkMode, volume, nothingInstalled = outcome.NothingInstalled, changed = report.Changed, failed = report.Failed, kept = outcome.Kept, steps = report.Steps.Select(PlanOutput.StepJson) }, ReportJson.Options));
             else
             {
                 Console.WriteLine(outcome.NothingInstalled
                     ? $"nothing of the grower of {volume} is installed on {host.Name}: nothing to remove"
-                    : NetworkCommands.Summary(checkMode, report.Changed, report.Failed) + $"; the grower of {volume} on {host.Name}");
+                    : PlanOutput.Summary(checkMode, report.Changed, report.Failed) + $"; the grower of {volume} on {host.Name}");
                 foreach (var line in outcome.Kept)
                     Console.WriteLine($"kept: {line}");
             }

@@ -1,4 +1,3 @@
-using Runbooks.Reports;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -7,6 +6,7 @@ using Runbooks.Checks;
 using Runbooks.Hosts;
 using Runbooks.Network;
 using Runbooks.Network.Checks;
+using Runbooks.Reports;
 
 namespace Runbooks.Cli;
 

@@ -1,9 +1,9 @@
-using Runbooks.Reports;
 using System.CommandLine;
 using System.Text.Json;
 using Runbooks.Checks;
 using Runbooks.Hosts;
 using Runbooks.Network;
+using Runbooks.Reports;
 using Runbooks.Storage;
 using Runbooks.Storage.Checks;
 
