@@ -17,14 +17,11 @@ internal static class AutoextendInstallCommand
 {
     public static Command Create(Func<ParseResult, string, SshTarget> profileTarget)
     {
-        var profile = new Option<string?>("--profile") { Description = "Install on the machine a \"storage-lvm\" profile names (default: this machine)." };
         var build = new Option<string>("--build") { Description = "The machine build to copy (scripts/publish.sh machine makes it).", DefaultValueFactory = _ => GrowerBuild.DefaultFolder };
-        var check = new Option<bool>("--check") { Description = "Print what would change; change nothing." };
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
         var command = new Command("install", "Install the grower on the machine (a self-contained build, its policy, a launcher) and keep it running there: an inittab respawn line without systemd, a unit with it.");
         var inputs = PolicyInputs.AddTo(command);
-        foreach (var option in new Option[] { profile, build, check, json })
-            command.Options.Add(option);
+        command.Options.Add(build);
+        var machine = MachineOptions.AddTo(command, "Install on");
         command.SetAction((result, cancellationToken) => CliContext.Guard(async () =>
         {
             AutoextendPolicy policy;
@@ -38,19 +35,10 @@ internal static class AutoextendInstallCommand
                 return CliContext.BadInput;
             }
             var machineBuild = GrowerBuild.Open(result.GetValue(build)!);
-            var checkMode = result.GetValue(check);
-            var asJson = result.GetValue(json);
-            await using IHost host = result.GetValue(profile) is { } name ? new SshHost(profileTarget(result, name)) : new LocalHost();
-            GrowerInstallOutcome outcome;
-            try
-            {
-                outcome = await GrowerInstaller.InstallAsync(host, machineBuild, policy, checkMode, asJson ? null : PlanOutput.Print, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is HostException or GrowerInstallBlockedException or FormatException)
-            {
-                await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
+            var (checkMode, asJson) = (result.GetValue(machine.Check), result.GetValue(machine.Json));
+            await using var host = machine.Host(result, profileTarget);
+            if (await RunOnMachineAsync(() => GrowerInstaller.InstallAsync(host, machineBuild, policy, checkMode, asJson ? null : PlanOutput.Print, cancellationToken)).ConfigureAwait(false) is not { } outcome)
                 return CliContext.MachineUnusable;
-            }
             var report = outcome.Report;
             if (asJson)
                 Console.WriteLine(JsonSerializer.Serialize(new { check = checkMode, version = outcome.Version, supervisor = outcome.After.Supervisor, changed = report.Changed, failed = report.Failed, steps = report.Steps.Select(PlanOutput.StepJson) }, ReportJson.Options));
@@ -67,13 +55,10 @@ internal static class AutoextendInstallCommand
     /// </summary>
     public static Command CreateUninstall(Func<ParseResult, string, SshTarget> profileTarget)
     {
-        var profile = new Option<string?>("--profile") { Description = "Uninstall from the machine a \"storage-lvm\" profile names (default: this machine)." };
         var lv = new Option<string>("--lv") { Description = "The volume whose grower to remove, VG/LV (e.g. vg0/data0).", Required = true };
-        var check = new Option<bool>("--check") { Description = "Print what would change; change nothing." };
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
         var command = new Command("uninstall", "Remove the grower of a volume from the machine (init's respawn line or unit first, then the grower, its launcher, metrics and policy; the build once no volume uses it). Keeps the history and the log.");
-        foreach (var option in new Option[] { profile, lv, check, json })
-            command.Options.Add(option);
+        command.Options.Add(lv);
+        var machine = MachineOptions.AddTo(command, "Uninstall from");
         command.SetAction((result, cancellationToken) => CliContext.Guard(async () =>
         {
             var volume = result.GetValue(lv)!;
@@ -83,19 +68,10 @@ internal static class AutoextendInstallCommand
                 return CliContext.BadInput;
             }
             var (volumeGroup, logicalVolume) = (volume.Split('/')[0], volume.Split('/')[1]);
-            var checkMode = result.GetValue(check);
-            var asJson = result.GetValue(json);
-            await using IHost host = result.GetValue(profile) is { } name ? new SshHost(profileTarget(result, name)) : new LocalHost();
-            GrowerUninstallOutcome outcome;
-            try
-            {
-                outcome = await GrowerUninstaller.UninstallAsync(host, volumeGroup, logicalVolume, checkMode, asJson ? null : PlanOutput.Print, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is HostException or FormatException)
-            {
-                await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
+            var (checkMode, asJson) = (result.GetValue(machine.Check), result.GetValue(machine.Json));
+            await using var host = machine.Host(result, profileTarget);
+            if (await RunOnMachineAsync(() => GrowerUninstaller.UninstallAsync(host, volumeGroup, logicalVolume, checkMode, asJson ? null : PlanOutput.Print, cancellationToken)).ConfigureAwait(false) is not { } outcome)
                 return CliContext.MachineUnusable;
-            }
             var report = outcome.Report;
             if (asJson)
                 Console.WriteLine(JsonSerializer.Serialize(new { check = checkMode, volume, nothingInstalled = outcome.NothingInstalled, changed = report.Changed, failed = report.Failed, kept = outcome.Kept, steps = report.Steps.Select(PlanOutput.StepJson) }, ReportJson.Options));
@@ -110,5 +86,38 @@ internal static class AutoextendInstallCommand
             return report.Succeeded ? CliContext.Succeeded : CliContext.RunbookFailed;
         }));
         return command;
+    }
+
+    /// <summary>What install and uninstall share: the machine (a profile's, or this one), check mode and JSON output.</summary>
+    private sealed record MachineOptions(Option<string?> Profile, Option<bool> Check, Option<bool> Json)
+    {
+        public static MachineOptions AddTo(Command command, string verb)
+        {
+            var options = new MachineOptions(
+                new Option<string?>("--profile") { Description = $"{verb} the machine a \"storage-lvm\" profile names (default: this machine)." },
+                new Option<bool>("--check") { Description = "Print what would change; change nothing." },
+                new Option<bool>("--json") { Description = "Print JSON instead of text." });
+            command.Options.Add(options.Profile);
+            command.Options.Add(options.Check);
+            command.Options.Add(options.Json);
+            return options;
+        }
+
+        public IHost Host(ParseResult result, Func<ParseResult, string, SshTarget> profileTarget) =>
+            result.GetValue(Profile) is { } name ? new SshHost(profileTarget(result, name)) : new LocalHost();
+    }
+
+    /// <summary>The plan's outcome; null, with the reason on stderr, when the machine could not be used or the plan is blocked (exit 3).</summary>
+    private static async Task<T?> RunOnMachineAsync<T>(Func<Task<T>> plan) where T : class
+    {
+        try
+        {
+            return await plan().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HostException or GrowerInstallBlockedException or FormatException)
+        {
+            await Console.Error.WriteLineAsync($"runbook: {e.Message}").ConfigureAwait(false);
+            return null;
+        }
     }
 }

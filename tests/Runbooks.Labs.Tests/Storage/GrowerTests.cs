@@ -196,6 +196,9 @@ public sealed class GrowerTests(StorageLabFixture fixture) : IDisposable
             $"grep -c runbook-autoextend /etc/inittab; for f in {History} {Log} {Policy} /var/lib/runbook/autoextend/vg0-data0.prom /usr/local/sbin/runbook-autoextend-vg0-data0 /opt/runbook /usr/local/bin/runbook; do [ -e $f ] && echo $f; done; true"));
         Assert.Equal(["0", History, Log], left.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(removed.Kept, k => k.StartsWith(History + ":", StringComparison.Ordinal));
+        // Stopped by SIGTERM (busybox init's or stop-grower's), it ended its loop and logged its summary: not killed at once.
+        var lastLines = (await host.RunAsync(HostCommand.Shell($"tail -n 3 {Log}"))).StandardOutput;
+        Assert.Contains("stopped after ", lastLines, StringComparison.Ordinal);
 
         var again = await GrowerUninstaller.UninstallAsync(host, "vg0", "data0", checkMode: false);
         Assert.True(again.NothingInstalled, Steps(again.Report));
