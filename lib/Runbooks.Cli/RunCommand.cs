@@ -75,6 +75,8 @@ internal static class RunCommand
                 var verdict = executed.Succeeded ? "ok" : $"FAILED at cell {executed.FirstFailure!.Number}";
                 await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"{run.Name}: {verdict} in {executed.Duration.TotalSeconds:0.00}s{(run.ProfileName is { } p ? $" (profile {p})" : "")}; executed copy: {Path.GetRelativePath(Environment.CurrentDirectory, run.OutputPath)}")).ConfigureAwait(false);
+                // Stopped by a signal: the copy of this notebook is written; the next ones do not start.
+                cancellationToken.ThrowIfCancellationRequested();
             }
             if (result.GetValue(junit) is { } junitPath)
                 JUnitReport.Write(runs, junitPath);

@@ -181,7 +181,7 @@ public class RunCommandTests
     }
 
     [Fact]
-    public async Task Sigterm_stops_a_run_with_a_message_and_exit_130_and_leaves_no_kernel()
+    public async Task Sigterm_stops_a_run_with_a_message_and_exit_130_writes_the_copy_so_far_and_leaves_no_kernel()
     {
         using var folder = new TempFolder();
         folder.File("n.dib", Runbook.Dib("Console.WriteLine(\"start\");", "await Task.Delay(120000);"));
@@ -209,6 +209,11 @@ public class RunCommandTests
 
         Assert.Equal(130, process.ExitCode);
         Assert.Contains("runbook: stopped by SIGTERM or Ctrl+C", stderr.ToString(), StringComparison.Ordinal);
+        // The executed copy is written all the same: the first cell's output, and the cell that was running named.
+        var executed = NotebookFile.Read(folder.Combine("x.ipynb"));
+        var code = executed.Cells.Where(c => c.Kind == CellKind.Code && c.Run is not null).ToList();
+        Assert.Equal([CellStatus.Ok, CellStatus.Failed], code.Select(c => c.Run!.Status));
+        Assert.Contains(code[1].Outputs.OfType<ErrorOutput>(), e => e.Value.Contains("stopped by SIGTERM or Ctrl+C", StringComparison.Ordinal));
         Assert.NotEmpty(kernels);
         // A kernel ends once it sees its parent gone (it watches --parent-pid): soon after, not necessarily before.
         for (var waited = 0; waited < 100 && kernels.Any(Runs); waited++)

@@ -97,8 +97,8 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                     {
                         await kernel!.DisposeAsync().ConfigureAwait(false);
                         kernel = null;
-                        stopReason = outcome.Status == CellStatus.TimedOut
-                            ? $"cell {number} timed out and its kernel was stopped"
+                        stopReason = cancellationToken.IsCancellationRequested ? $"the run was stopped in cell {number} (SIGTERM or Ctrl+C)"
+                            : outcome.Status == CellStatus.TimedOut ? $"cell {number} timed out and its kernel was stopped"
                             : $"the kernel died in cell {number}";
                     }
                 }
@@ -216,6 +216,12 @@ public sealed class NotebookExecutor(ExecutionOptions options)
         catch (KernelDiedException e)
         {
             return (Failure(number, "KernelDied", options.Redact(e.Message), CellStatus.Failed, outputs, executionCount), true);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run was stopped (SIGTERM, Ctrl+C): this cell failed there, the kernel goes, and the copy still shows
+            // what every cell before it did.
+            return (Failure(number, "Stopped", "stopped by SIGTERM or Ctrl+C while it ran", CellStatus.Failed, outputs, executionCount), true);
         }
     }
 
