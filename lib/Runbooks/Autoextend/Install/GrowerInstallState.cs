@@ -59,6 +59,24 @@ public sealed record GrowerInstallState(
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>
+    /// Shell function <c>term_and_wait PIDS SECONDS</c>: SIGTERM to PIDS, then wait until none of them runs (a grower
+    /// finishes a grow under way first). False after SECONDS, with those still running in <c>$alive</c>. Never SIGKILL:
+    /// a grow cut off half-way is repaired only by a grower's next start.
+    /// </summary>
+    internal const string TermAndWaitFunction = """
+        term_and_wait() {
+          kill -TERM $1 2>/dev/null || true
+          i=0
+          while [ $i -lt $(($2 * 2)) ]; do
+            alive=; for p in $1; do [ -d /proc/$p ] && alive="$alive $p"; done
+            [ -z "$alive" ] && return 0
+            sleep 0.5; i=$((i + 1))
+          done
+          return 1
+        }
+        """;
+
+    /// <summary>
     /// Shell defining <c>growers PATTERN</c>: one line "pid start-epoch executable" per process whose command line
     /// matches PATTERN (a pgrep -f regex; write it as "[a]utoextend …" so it does not match the script itself).
     /// The start time comes from /proc/PID/stat (field 22, ticks after boot) and the boot time in /proc/stat.

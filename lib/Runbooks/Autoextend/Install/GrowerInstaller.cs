@@ -109,7 +109,7 @@ public static class GrowerInstaller
         var restart = supervisor == Supervisor.Systemd
             ? $"systemctl restart {layout.UnitName}"
             // init starts the launcher again once the old grower is gone; a grow under way is finished first.
-            : $"old=$(pgrep -f {pattern}); [ -z \"$old\" ] || kill -TERM $old; i=0; while [ $i -lt 120 ]; do alive=; for p in $old; do [ -d /proc/$p ] && alive=1; done; [ -z \"$alive\" ] && break; sleep 0.5; i=$((i + 1)); done";
+            : GrowerInstallState.TermAndWaitFunction + $"\nold=$(pgrep -f {pattern}); [ -z \"$old\" ] || term_and_wait \"$old\" 60 || true";
         steps.Add(new("restart-grower", Host, $"restart the grower on {version}",
             "no grower runs this build with this policy: an older build, a grower started before its policy or launcher changed, or none at all",
             s => !s.Current(version).Any(),

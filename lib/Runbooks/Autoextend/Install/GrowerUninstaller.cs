@@ -146,19 +146,12 @@ public static class GrowerUninstaller
     internal static string StopGrowers(GrowerLayout layout)
     {
         var pattern = GrowerInstallState.GrowerPattern(layout);
-        return $$"""
+        return GrowerInstallState.TermAndWaitFunction + "\n" + $$"""
             round=0
             while pids=$(pgrep -f {{pattern}}); do
               round=$((round + 1))
               if [ $round -gt 5 ]; then echo "the grower of {{layout.PolicyPath}} keeps being started again (pids $pids): something other than init's respawn line starts it; look at what runs {{layout.LauncherPath}}" >&2; exit 1; fi
-              kill -TERM $pids 2>/dev/null || true
-              i=0
-              while [ $i -lt {{StopWaitSeconds * 2}} ]; do
-                alive=; for p in $pids; do [ -d /proc/$p ] && alive="$alive $p"; done
-                [ -z "$alive" ] && break
-                sleep 0.5; i=$((i + 1))
-              done
-              if [ -n "$alive" ]; then
+              if ! term_and_wait "$pids" {{StopWaitSeconds}}; then
                 echo "the grower of {{layout.PolicyPath}} (pid$alive) still runs {{StopWaitSeconds}} s after SIGTERM: a grow may be under way. Not killed (nothing would repair a grow cut off half-way); run the uninstall again later. The end of {{layout.LogPath}}:" >&2
                 tail -n 5 {{layout.LogPath}} >&2 2>/dev/null
                 exit 1
