@@ -25,7 +25,12 @@ public sealed record FixStep<TState>(
     ImmutableArray<HostCommand> Commands,
     Func<TState, bool> Verification,
     string VerificationText,
-    string? Diff = null);
+    string? Diff = null)
+{
+    /// <summary>The findings this step is meant to clear, by <see cref="OpenFinding.Key"/>: how a finding still open
+    /// after the fix is traced to the step that should have cleared it.</summary>
+    public ImmutableArray<string> Clears { get; init; } = [];
+}
 
 /// <summary>How a step ended, as Ansible reports a task.</summary>
 public enum StepStatus
@@ -52,7 +57,11 @@ public sealed record StepResult(
     ImmutableArray<string> Commands,
     string? Error,
     TimeSpan Duration,
-    string? Diff = null);
+    string? Diff = null)
+{
+    /// <summary>As <see cref="FixStep{TState}.Clears"/>.</summary>
+    public ImmutableArray<string> Clears { get; init; } = [];
+}
 
 /// <summary>What applying or checking a plan did. <see cref="Changed"/> is the count tools compare to 0 for idempotence.</summary>
 public sealed record FixReport(bool CheckMode, ImmutableArray<StepResult> Steps)

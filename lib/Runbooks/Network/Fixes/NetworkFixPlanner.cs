@@ -28,6 +28,9 @@ public static class NetworkFixPlanner
         {
             var mine = diagnosis.Items.SelectMany(i => i.Remedies.Where(r => r.Role == role).Select(r => (Remedy: r, i.Finding))).ToList();
             string Why(Remedy remedy) => string.Join("; ", mine.Where(m => m.Remedy.Equals(remedy)).Select(m => m.Finding.Title).Distinct());
+            // A step clears the findings whose remedies it carries out, so a finding still open afterwards names it.
+            FixStep<TunnelState> Clearing(FixStep<TunnelState> step, Func<Remedy, bool> carriedOut) =>
+                step with { Clears = [.. mine.Where(m => carriedOut(m.Remedy)).Select(m => OpenFinding.Key(m.Finding)).Distinct()] };
 
             foreach (var remedy in mine.Select(m => m.Remedy).Distinct())
             {
@@ -39,19 +42,19 @@ public static class NetworkFixPlanner
                     _ => null,
                 };
                 if (step is not null)
-                    steps.Add(step);
+                    steps.Add(Clearing(step, r => r.Equals(remedy)));
             }
             foreach (var sysctl in mine.Select(m => m.Remedy).OfType<SetSysctl>().Distinct())
-                steps.Add(Sysctl(sysctl, state.Of(role), Why(sysctl)));
+                steps.Add(Clearing(Sysctl(sysctl, state.Of(role), Why(sysctl)), r => r.Equals(sysctl)));
             foreach (var route in mine.Select(m => m.Remedy).OfType<DeleteRoute>().Distinct())
-                steps.Add(RouteDeletion(route, Why(route)));
+                steps.Add(Clearing(RouteDeletion(route, Why(route)), r => r.Equals(route)));
 
             var edits = mine.Where(m => m.Remedy is SetConfigValue).ToList();
             if (edits.Count > 0 && state.Of(role).WireGuardConfig(settings.Interface) is { } config)
-                steps.Add(ConfigRewrite(role, config, edits.Select(e => ((SetConfigValue)e.Remedy, e.Finding)).ToList(), settings));
+                steps.Add(Clearing(ConfigRewrite(role, config, edits.Select(e => ((SetConfigValue)e.Remedy, e.Finding)).ToList(), settings), r => r is SetConfigValue));
             var restart = mine.Where(m => m.Remedy is RestartTunnel).Select(m => m.Finding.Title).Distinct().ToList();
             if (restart.Count > 0)
-                steps.Add(Restart(role, settings, steps.LastOrDefault(s => s.Id == $"{role.Name()}-rewrite-{settings.Interface}-conf"), string.Join("; ", restart)));
+                steps.Add(Clearing(Restart(role, settings, steps.LastOrDefault(s => s.Id == $"{role.Name()}-rewrite-{settings.Interface}-conf"), string.Join("; ", restart)), r => r is RestartTunnel));
         }
         return [.. steps];
     }

@@ -131,7 +131,12 @@ public static class StorageFixPlanner
             steps.Add(Step(host, "resize-filesystem", $"Grow the filesystem on {lvDevice} to its volume", Why(f => f.Check == "filesystem-smaller-than-lv"),
                 x => StorageChecks.FilesystemSmallerThanVolume(x, c), [HostCommand.Exec("resize2fs", lvDevice).WithRemoteTimeout(s_lvmTimeout)],
                 x => !StorageChecks.FilesystemSmallerThanVolume(x, c), "df shows the filesystem filling its volume"));
-        return [.. steps];
+
+        // Each step clears the findings its Why names, so a finding still open after the fix names its step.
+        return [.. steps.Select(step => step with
+        {
+            Clears = [.. findings.Where(f => step.Why.Split("; ").Contains(f.Title)).Select(OpenFinding.Key).Distinct()],
+        })];
     }
 
     private static FixStep<StorageSnapshot> Step(string host, string id, string title, string why, Func<StorageSnapshot, bool> precondition, ImmutableArray<HostCommand> commands, Func<StorageSnapshot, bool> verification, string verificationText, string? diff = null) =>
