@@ -98,31 +98,46 @@ public sealed class StorageSession : IAsyncDisposable
         if (checkMode)
             return new StorageFixOutcome(rounds.ToImmutable(), before, findings, state, OpenFinding.Of(before, steps, checkMode: true));
         var open = OpenFinding.Of(findings, steps, checkMode: false);
-        if (await ProbeWritableAsync(cancellationToken).ConfigureAwait(false) is { } probe)
-            open = open.Add(new OpenFinding(probe, open.IsEmpty
-                ? "the probe still fails on the fixed machine, and no check explains why"
-                : "the probe still fails; the open findings above are the likely cause"));
+        var probes = await ProbeAsync(cancellationToken).ConfigureAwait(false);
+        open = open.AddRange(probes.Select(probe => new OpenFinding(probe, open.IsEmpty
+            ? "the probe still fails on the fixed machine, and no check explains why"
+            : "the probe still fails; the open findings above are the likely cause")));
         return new StorageFixOutcome(rounds.ToImmutable(), before, findings, state, open);
     }
 
     /// <summary>
-    /// What the challenge asks of the volume, tried for real: a file written under the mount point, read back and
-    /// removed. Null when that works; else a finding with what the machine answered.
+    /// What the challenge asks of the volume, tried for real rather than read from state: a file written under the
+    /// mount point, read back and removed; and, when the machine keeps a manifest of its objects
+    /// (<see cref="StorageSettings.ObjectManifest"/>), every object checked against it. A finding for each that fails,
+    /// with what the machine answered; empty when both pass.
     /// </summary>
-    public async Task<Finding?> ProbeWritableAsync(CancellationToken cancellationToken = default)
+    public async Task<ImmutableArray<Finding>> ProbeAsync(CancellationToken cancellationToken = default)
     {
         var mount = ShellQuote.Quote(Settings.MountPoint);
-        var result = await Host.RunAsync(HostCommand.Shell(
+        var manifest = ShellQuote.Quote(Settings.ObjectManifest);
+        var objects = ShellQuote.Quote(Settings.ObjectDirectory);
+        var writable = Host.RunAsync(HostCommand.Shell(
                 $"f={mount}/.runbook-probe.$$ && mountpoint -q {mount} && echo probe > \"$f\" && sync \"$f\" && [ \"$(cat \"$f\")\" = probe ] && rm -f \"$f\"")
             .WithValidation(CommandValidation.None)
             .WithRemoteTimeout(TimeSpan.FromSeconds(20))
-            .WithDescription($"probe: write, read back and remove a file under {Settings.MountPoint}"), cancellationToken).ConfigureAwait(false);
-        if (result.ExitCode == 0)
-            return null;
-        return new Finding("probe-volume-writable", Severity.Error, LastSnapshot?.Hostname ?? Host.Name, $"A file cannot be written to {Settings.MountPoint} and read back",
-            "The challenge needs the volume mounted and writable; this is that, tried for real rather than read from state.",
-            [$"exit {result.ExitCode}", .. (result.StandardError + result.StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(4)],
-            "See the other findings.");
+            .WithDescription($"probe: write, read back and remove a file under {Settings.MountPoint}"), cancellationToken);
+        var intact = Host.RunAsync(HostCommand.Shell($"[ -f {manifest} ] || exit 0; cd {objects} || exit 1; out=$(sha256sum --quiet -c {manifest} 2>&1); rc=$?; printf '%s\\n' \"$out\" | head -n 5; exit $rc")
+            .WithValidation(CommandValidation.None)
+            .WithRemoteTimeout(TimeSpan.FromMinutes(2))
+            .WithDescription($"probe: every object under {Settings.ObjectDirectory} against {Settings.ObjectManifest}"), cancellationToken);
+        var host = LastSnapshot?.Hostname ?? Host.Name;
+        var found = ImmutableArray.CreateBuilder<Finding>();
+        if (await writable.ConfigureAwait(false) is { ExitCode: not 0 } w)
+            found.Add(new Finding("probe-volume-writable", Severity.Error, host, $"A file cannot be written to {Settings.MountPoint} and read back",
+                "The challenge needs the volume mounted and writable; this is that, tried for real.",
+                [$"exit {w.ExitCode}", .. Lines(w)], "See the other findings."));
+        if (await intact.ConfigureAwait(false) is { ExitCode: not 0 } i)
+            found.Add(new Finding("probe-objects-intact", Severity.Error, host, $"Objects under {Settings.ObjectDirectory} are missing or do not match {Settings.ObjectManifest}",
+                "The service's data is not what it stored: no storage step restores lost or changed objects, they come back from a backup.",
+                [$"sha256sum -c: exit {i.ExitCode}", .. Lines(i)], "Restore the objects named from a backup."));
+        return found.ToImmutable();
+
+        static IEnumerable<string> Lines(CommandResult r) => (r.StandardOutput + r.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(5);
     }
 
     /// <summary>Runs the challenge's test-storage.sh (validation off: its exit code is the verdict).</summary>

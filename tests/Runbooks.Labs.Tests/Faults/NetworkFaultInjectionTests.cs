@@ -24,7 +24,18 @@ public sealed class NetworkFaultInjectionTests(NetworkLabFixture fixture, ITestO
     {
         var outcomes = new List<FaultOutcome>();
         foreach (var fault in FaultSuite.Selected(NetworkFaults.All))
-            outcomes.Add(await InjectAsync(fault));
+        {
+            try
+            {
+                outcomes.Add(await InjectAsync(fault));
+            }
+            catch
+            {
+                FaultSuite.Report("network", outcomes);   // what was measured before the suite itself broke
+                throw;
+            }
+            output.WriteLine($"{fault.Id}: named {outcomes[^1].Named}, exit {outcomes[^1].ExitCode}, test {(outcomes[^1].TestPassed ? "passes" : "fails")}, {outcomes[^1].Took.TotalSeconds:0} s");
+        }
 
         var table = FaultSuite.Report("network", outcomes);
         output.WriteLine(table);

@@ -74,7 +74,8 @@ public static class NetworkFaults
         Fault("server-service-stopped", "the web server (and what restarted it) stopped",
             [Server("pkill -f '[h]ttp.server 8080'; sleep 0.5; true")], ["service-not-listening-on-tunnel"], fast: true),
         Fault("server-service-loopback", "the web server restarted listening on 127.0.0.1 only",
-            [Server("pkill -f '[h]ttp.server 8080'; sleep 0.5; cd /srv/www && setsid /usr/bin/python3 -m http.server 8080 --bind 127.0.0.1 </dev/null >/dev/null 2>&1 & sleep 1")],
+            // The module's name through a variable: pkill -f would otherwise find it in this very command line.
+            [Server("pkill -f '[h]ttp.server 8080'; sleep 0.5; m=http.server; cd /srv/www && setsid /usr/bin/python3 -m $m 8080 --bind 127.0.0.1 </dev/null >/dev/null 2>&1 & sleep 1")],
             ["service-not-listening-on-tunnel"]),
     ];
 }

@@ -12,6 +12,9 @@ namespace Runbooks.Storage.Checks;
 /// <param name="LogicalVolumeSize">The LV's required size, in bytes.</param>
 /// <param name="ImageDirectory">Where the disk images live.</param>
 /// <param name="RootFullPercent">The root filesystem above this Use% is a finding.</param>
+/// <param name="ObjectManifest">A `sha256sum` list of the objects the machine stores; the fix checks them against it
+/// when the file exists (the challenge's test does the same).</param>
+/// <param name="ObjectDirectory">Where the manifest's paths are relative to.</param>
 public sealed record StorageSettings(
     string MountPoint = "/data",
     string VolumeGroup = "vg0",
@@ -20,7 +23,9 @@ public sealed record StorageSettings(
     long DiskSize = 1887436800,
     long LogicalVolumeSize = 4L << 30,
     string ImageDirectory = "/media",
-    int RootFullPercent = 90);
+    int RootFullPercent = 90,
+    string ObjectManifest = "/usr/local/share/objects/manifest.sha256",
+    string ObjectDirectory = "/data/objects");
 
 /// <summary>
 /// The invariants of a healthy data volume, over one snapshot: mounted read-write where it belongs with fstab

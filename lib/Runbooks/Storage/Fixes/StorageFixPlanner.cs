@@ -92,6 +92,8 @@ public static class StorageFixPlanner
         var fstab = s.Fstab.LastOrDefault(f => f.MountPoint == c.MountPoint);
         if (fstab is { ReadOnly: true })
             steps.Add(FstabWithoutReadOnly(host, fstab, c, Why(f => f.Check == "fstab-mounts-read-only")));
+        else if (fstab is null && s.MountAt(c.MountPoint) is { } mounted && StorageChecks.IsVolume(s, mounted.Source, c))
+            steps.Add(FstabLine(host, mounted, c, Why(f => f.Check == "fstab-missing-mount")));
         if (s.MountAt(c.MountPoint) is null && fstab is not null)
             steps.Add(Step(host, "mount-data", $"Mount {c.MountPoint} as fstab says", Why(f => f.Check == "data-not-mounted"),
                 x => x.MountAt(c.MountPoint) is null, [HostCommand.Exec("mount", c.MountPoint)],
@@ -223,6 +225,18 @@ public static class StorageFixPlanner
         return Step(host, "fstab-read-write", $"Mount {c.MountPoint} read-write at boot (/etc/fstab:{number})", why,
             x => x.Fstab.LastOrDefault(f => f.MountPoint == c.MountPoint) is { ReadOnly: true }, [command],
             x => x.Fstab.LastOrDefault(f => f.MountPoint == c.MountPoint) is { ReadOnly: false }, $"/etc/fstab mounts {c.MountPoint} without ro", diff);
+    }
+
+    // The volume as it is mounted now, by its /dev/VG/LV name (stable across boots, unlike dm-N), read-write.
+    private static FixStep<StorageSnapshot> FstabLine(string host, Mount mounted, StorageSettings c, string why)
+    {
+        var line = $"/dev/{c.VolumeGroup}/{c.LogicalVolume} {c.MountPoint} {mounted.FsType} defaults 0 2";
+        var command = HostCommand.Shell(FileBackup.Shell("/etc/fstab") + $"printf '%s\n' {ShellQuote.Quote(line)} >> /etc/fstab")
+            .WithDescription($"append `{line}` to /etc/fstab (original kept in {BackupFolder}/etc/fstab)");
+        return Step(host, "fstab-add-line", $"Mount {c.MountPoint} at boot (a line in /etc/fstab)", why,
+            x => x.Fstab.All(f => f.MountPoint != c.MountPoint), [command],
+            x => x.Fstab.LastOrDefault(f => f.MountPoint == c.MountPoint) is { ReadOnly: false }, $"/etc/fstab mounts {c.MountPoint} read-write",
+            $"--- /etc/fstab\n+++ /etc/fstab (fixed)\n@@ end @@\n+ {line}\n");
     }
 
     /// <summary>
