@@ -87,6 +87,10 @@ public static class StorageChecks
                 "Every write fails with EROFS; the service can serve but not store.",
                 [$"findmnt: {mount.Target} {mount.Source} {mount.FsType} {string.Join(",", mount.Options)}"],
                 $"mount -o remount,rw {c.MountPoint}");
+        if (mount is not null && s.MountRootAttributes.FirstOrDefault(a => a.Path == c.MountPoint) is { } attributes && (attributes.Immutable || attributes.AppendOnly))
+            yield return new Finding("data-immutable", Severity.Error, s.Hostname, $"{c.MountPoint} is {(attributes.Immutable ? "immutable" : "append-only")} (chattr +{(attributes.Immutable ? "i" : "a")})",
+                "Nothing can be created (immutable) or removed (append-only) at the top of the volume, by root either: the service's writes fail with EPERM while the mount looks healthy.",
+                [$"lsattr -d: {attributes.Flags} {attributes.Path}"], $"chattr -i -a {c.MountPoint}");
         if (fstab?.ReadOnly == true)
             yield return new Finding("fstab-mounts-read-only", Severity.Error, s.Hostname, $"/etc/fstab mounts {c.MountPoint} read-only",
                 "The next boot (or `mount -a`) brings the fault back.", [$"/etc/fstab:{fstab.Line}: {fstab.Text}"],

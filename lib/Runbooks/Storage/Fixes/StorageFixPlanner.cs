@@ -88,6 +88,12 @@ public static class StorageFixPlanner
                 x => x.MountAt(c.MountPoint)?.Id == over.Id, [HostCommand.Exec("umount", c.MountPoint)],
                 x => x.MountAt(c.MountPoint)?.Id != over.Id, $"findmnt no longer shows {over.Source} on {c.MountPoint}"));
 
+        if (s.MountRootAttributes.FirstOrDefault(a => a.Path == c.MountPoint) is { } attributes && (attributes.Immutable || attributes.AppendOnly))
+            steps.Add(Step(host, "data-mutable", $"Clear the immutable and append-only attributes of {c.MountPoint}", Why(f => f.Check == "data-immutable"),
+                x => x.MountRootAttributes.FirstOrDefault(a => a.Path == c.MountPoint) is { } a && (a.Immutable || a.AppendOnly),
+                [HostCommand.Exec("chattr", "-i", "-a", c.MountPoint)],
+                x => x.MountRootAttributes.FirstOrDefault(a => a.Path == c.MountPoint) is { Immutable: false, AppendOnly: false }, $"lsattr -d {c.MountPoint} shows neither i nor a"));
+
         // 3. /data read-write: fstab first (so `mount` reads the right options), then the running mount.
         var fstab = s.Fstab.LastOrDefault(f => f.MountPoint == c.MountPoint);
         if (fstab is { ReadOnly: true })

@@ -66,4 +66,16 @@ public class StorageInvariantTests
         Assert.True(step.Precondition(broken));
         Assert.True(step.Verification(s_fixed));
     }
+
+    [Fact]
+    public void An_immutable_mount_point_is_named_and_made_writable_again()
+    {
+        var broken = s_fixed with { MountRootAttributes = [new("/data", "----i---------e-------")] };
+
+        Assert.Contains("lsattr -d: ----i---------e------- /data", One(broken, "data-immutable").Evidence[0], StringComparison.Ordinal);
+        var step = Assert.Single(StorageFixPlanner.Plan(broken), p => p.Id == "data-mutable");
+        Assert.True(step.Precondition(broken));
+        Assert.True(step.Verification(s_fixed with { MountRootAttributes = [new("/data", "--------------e-------")] }));
+        Assert.DoesNotContain(StorageChecks.Run(s_fixed), f => f.Check == "data-immutable");
+    }
 }
