@@ -59,7 +59,7 @@ public static class StorageFaults
         Fault("data-immutable", "/data made immutable (chattr +i): nothing can be created in it",
             "chattr +i /data", ["data-immutable"]),
         Fault("object-deleted", "an object deleted from /data/objects",
-            "rm -f \"/data/objects/$(ls /data/objects | head -n 1)\"", ["probe-objects-intact"]),
+            "rm -f \"/data/objects/$(ls /data/objects | head -n 1)\"", ["probe-objects-intact"], fast: true),
         Fault("object-corrupted", "an object's bytes changed",
             "f=\"/data/objects/$(ls /data/objects | tail -n 1)\"; printf 'x' | dd of=\"$f\" bs=1 seek=0 conv=notrunc status=none", ["probe-objects-intact"]),
     ];

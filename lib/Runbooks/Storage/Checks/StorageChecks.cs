@@ -53,14 +53,21 @@ public static class StorageChecks
     {
         settings ??= new StorageSettings();
         var findings = new List<Finding>();
-        findings.AddRange(s.Problems.Select(p => new Finding("capture-incomplete", Severity.Warning, s.Hostname,
+        // Without LVM's report or the mount table the volume's health cannot be told: an error, and the checks that read
+        // the missing section are left out rather than reporting what they cannot see ("no volume group") as a fault.
+        bool Missing(string section) => s.Problems.Any(p => p.Section == section);
+        findings.AddRange(s.Problems.Select(p => new Finding("capture-incomplete", p.Section is "lvm" or "findmnt" ? Severity.Error : Severity.Warning, s.Hostname,
             $"Part of the state could not be captured: {p.Section}", "Checks that need it see nothing there.", [$"{p.Command} (exit {p.ExitCode}): {p.Message}"],
-            "Install the missing tool, then capture again.")));
-        findings.AddRange(Mount(s, settings));
-        findings.AddRange(PhysicalVolumes(s, settings));
-        findings.AddRange(VolumeGroupAndVolume(s, settings));
+            "Install the missing tool, or wait for what held it (an LVM lock, a loaded machine), then capture again.")));
+        if (!Missing("findmnt"))
+            findings.AddRange(Mount(s, settings));
+        if (!Missing("lvm"))
+        {
+            findings.AddRange(PhysicalVolumes(s, settings));
+            findings.AddRange(VolumeGroupAndVolume(s, settings));
+            findings.AddRange(LoopDevices(s, settings));
+        }
         findings.AddRange(RootAndDeletedFiles(s, settings));
-        findings.AddRange(LoopDevices(s, settings));
         return [.. findings];
     }
 

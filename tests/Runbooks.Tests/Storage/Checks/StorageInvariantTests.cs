@@ -78,4 +78,19 @@ public class StorageInvariantTests
         Assert.True(step.Verification(s_fixed with { MountRootAttributes = [new("/data", "--------------e-------")] }));
         Assert.DoesNotContain(StorageChecks.Run(s_fixed), f => f.Check == "data-immutable");
     }
+
+    [Fact]
+    public void What_could_not_be_captured_is_an_error_of_its_own_not_a_volume_group_that_is_missing()
+    {
+        var blind = s_fixed with
+        {
+            PhysicalVolumes = [], VolumeGroups = [], LogicalVolumes = [],
+            Problems = [new("lvm", "lvm fullreport", 124, "timed out after 30 s (the VG lock was held)")],
+        };
+
+        var findings = StorageChecks.Run(blind);
+
+        Assert.Equal(Severity.Error, One(blind, "capture-incomplete").Severity);
+        Assert.DoesNotContain(findings, f => f.Check is "vg-missing" or "vg-missing-disks" or "lv-too-small");
+    }
 }
