@@ -32,6 +32,34 @@ internal static class FaultSuite
         return [.. catalogue.Where(f => ids.Contains(f.Id))];
     }
 
+    /// <summary>
+    /// Injects each selected fault of <paramref name="catalogue"/> in turn through <paramref name="inject"/>, logs each
+    /// outcome as it comes, writes the table (also when the suite itself breaks part-way, with what it had measured),
+    /// and fails naming every broken promise of <see cref="Verdict"/>.
+    /// </summary>
+    public static async Task RunAsync(string twin, ImmutableArray<InjectedFault> catalogue, Func<InjectedFault, Task<FaultOutcome>> inject, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        var outcomes = new List<FaultOutcome>();
+        foreach (var fault in Selected(catalogue))
+        {
+            try
+            {
+                outcomes.Add(await inject(fault));
+            }
+            catch
+            {
+                Report(twin, outcomes);
+                throw;
+            }
+            var o = outcomes[^1];
+            output.WriteLine($"{fault.Id}: named {o.Named}, exit {o.ExitCode}, test {(o.TestPassed ? "passes" : "fails")}, {o.Took.TotalSeconds:0} s");
+        }
+        var table = Report(twin, outcomes);
+        output.WriteLine(table);
+        var broken = Verdict(outcomes);
+        Assert.True(broken.Count == 0, string.Join("\n", broken) + "\n\n" + table);
+    }
+
     /// <summary>The open findings of `fix --json` as host/check.</summary>
     public static ImmutableArray<string> OpenOf(string fixJson)
     {

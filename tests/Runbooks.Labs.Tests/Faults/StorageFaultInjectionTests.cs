@@ -20,38 +20,22 @@ public sealed class StorageFaultInjectionTests(StorageLabFixture fixture, ITestO
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
+    private StorageLabState? _repaired;
+
     [Fact]
-    public async Task Each_injected_fault_is_named_and_fixed_or_left_open_honestly()
-    {
-        var outcomes = new List<FaultOutcome>();
-        StorageLabState? repaired = null;
-        foreach (var fault in FaultSuite.Selected(StorageFaults.All))
+    public Task Each_injected_fault_is_named_and_fixed_or_left_open_honestly() =>
+        FaultSuite.RunAsync("storage", StorageFaults.All, async fault =>
         {
-            FaultOutcome outcome;
-            try
-            {
-                repaired ??= await RepairedTwinAsync(fault);
-                outcome = await InjectAsync(fault, repaired);
-            }
-            catch
-            {
-                FaultSuite.Report("storage", outcomes);   // what was measured before the suite itself broke
-                throw;
-            }
-            outcomes.Add(outcome);
-            output.WriteLine($"{fault.Id}: named {outcome.Named}, exit {outcome.ExitCode}, test {(outcome.TestPassed ? "passes" : "fails")}");
+            _repaired ??= await RepairedTwinAsync(fault);
+            var outcome = await InjectAsync(fault, _repaired);
             if (!outcome.Fixed)
             {
+                // Left broken: the next fault starts from a guest booted and repaired again.
                 fixture.Changed();
-                repaired = null;
+                _repaired = null;
             }
-        }
-
-        var table = FaultSuite.Report("storage", outcomes);
-        output.WriteLine(table);
-        var broken = FaultSuite.Verdict(outcomes);
-        Assert.True(broken.Count == 0, string.Join("\n", broken) + "\n\n" + table);
-    }
+            return outcome;
+        }, output);
 
     private async Task<StorageLabState> RepairedTwinAsync(InjectedFault next)
     {
