@@ -87,7 +87,10 @@ internal static class NetworkCommands
             var targets = NetworkTargets.Create(p.Text("server", ""), p.Text("client", ""), p.Text("sshUser", "root"), p.Number("sshPort", 22),
                 p.Text("identityFile", ""), p.Text("knownHostsFile", ""), p.Text("hostKeyPolicy", "strict"));
             var defaults = new TunnelSettings();
-            return (targets, new TunnelSettings(p.Text("wireguardInterface", defaults.Interface), p.Number("servicePort", defaults.ServicePort)));
+            return (targets, new TunnelSettings(p.Text("wireguardInterface", defaults.Interface), p.Number("servicePort", defaults.ServicePort))
+            {
+                ServiceRestart = p.Text("serviceRestart", ""),
+            });
         }
         catch (ArgumentException e)
         {

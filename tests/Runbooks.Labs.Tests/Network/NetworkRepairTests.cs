@@ -182,9 +182,11 @@ public sealed class NetworkRepairTests(NetworkLabFixture fixture) : IDisposable
         var strangerKey = Path.Combine(folder, "stranger_ed25519");
         if (!File.Exists(strangerKey))
             RunLocal($"ssh-keygen -q -t ed25519 -N '' -f {strangerKey}");
+        // How the twin's web server is restarted: the repository's twin profile says.
+        var serviceRestart = Repository.ProfileParameter("network-wireguard", "twin", "serviceRestart") ?? "";
         string Profile(string server, string identity) => JsonSerializer.Serialize(new
         {
-            parameters = new { lab = "network", server, client = lab.Client.Address6pn, identityFile = identity, knownHostsFile = lab.KnownHostsFile, hostKeyPolicy = "accept-new" },
+            parameters = new { lab = "network", server, client = lab.Client.Address6pn, identityFile = identity, knownHostsFile = lab.KnownHostsFile, hostKeyPolicy = "accept-new", serviceRestart },
         });
         var path = Path.Combine(folder, "nbconfig.json");
         File.WriteAllText(path, $$"""

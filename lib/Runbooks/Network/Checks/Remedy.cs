@@ -35,3 +35,6 @@ public sealed record SetSysctl(TunnelRole Role, string Name, string Value) : Rem
 
 /// <summary>Delete a route.</summary>
 public sealed record DeleteRoute(TunnelRole Role, Route Route) : Remedy(Role);
+
+/// <summary>Restart the server's service with the command the profile gives (<see cref="TunnelSettings.ServiceRestart"/>).</summary>
+public sealed record RestartService(TunnelRole Role, string Command) : Remedy(Role);

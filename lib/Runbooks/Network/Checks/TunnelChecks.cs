@@ -282,20 +282,20 @@ public static partial class TunnelChecks
         var port = c.Settings.ServicePort;
         var tunnelAddress = c.Intent.ServerAddress.Address;
         var listeners = server.Listeners.Where(l => l.Protocol == "tcp" && l.Port == port).ToList();
-        var onTunnel = listeners.Any(l => l.Address.Equals(tunnelAddress)
-            || (l.Address.Equals(IPAddress.Any) && tunnelAddress.AddressFamily == AddressFamily.InterNetwork)
-            || (l.Address.Equals(IPAddress.IPv6Any) && (tunnelAddress.AddressFamily == AddressFamily.InterNetworkV6 || l.DualStack)));
-        if (!onTunnel)
+        if (!ListensOnTunnel(server, tunnelAddress, port))
         {
+            Remedy[] restart = c.Settings.ServiceRestart.Length == 0 ? [] : [new RestartService(TunnelRole.Server, c.Settings.ServiceRestart)];
             // What listens instead: on the port, elsewhere; else every TCP listener, so a service moved to another
             // port or started under another name shows.
             var instead = listeners.Count > 0 ? listeners : [.. server.Listeners.Where(l => l.Protocol == "tcp")];
             yield return Item(new Finding("service-not-listening-on-tunnel", Severity.Error, "server",
                 listeners.Count == 0 ? $"Nothing listens on TCP {port}" : $"TCP {port} listens only on {string.Join(", ", listeners.Select(l => l.Address).Distinct())}, not where the tunnel reaches ({tunnelAddress})",
-                "The service must listen on the tunnel address or on all addresses for HTTP over WireGuard to connect. The runbook does not know how this machine starts it, so it does not restart it.",
+                "The service must listen on the tunnel address or on all addresses for HTTP over WireGuard to connect."
+                + (c.Settings.ServiceRestart.Length == 0 ? " The runbook does not know how this machine starts it (the profile sets no serviceRestart), so it does not restart it." : ""),
                 [.. listeners.Count == 0 ? [$"ss -lnt: nothing on port {port}; listening instead:"] : Array.Empty<string>(),
                  .. instead.Take(8).Select(l => $"ss -lnt: {(l.Address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{l.Address}]" : l.Address.ToString())}:{l.Port} {l.Process}{(l.ProcessId is { } pid ? $" (pid {pid})" : "")}")],
-                "Start the service so it listens on the tunnel address or on all addresses."));
+                c.Settings.ServiceRestart.Length == 0 ? "Start the service so it listens on the tunnel address or on all addresses." : $"Restart it: {c.Settings.ServiceRestart}"),
+                restart);
         }
 
         if (c.Underlay(TunnelRole.Server) is not { } underlay)
@@ -310,6 +310,13 @@ public static partial class TunnelChecks
             $"ip6tables -I INPUT -i {underlay.Link.Name} -p tcp --dport {port} -j DROP"),
             new InsertFirewallRule(TunnelRole.Server, "ip6tables", "INPUT", $"-i {underlay.Link.Name} -p tcp --dport {port} -j DROP", underlayPacket, Drop: true));
     }
+
+    /// <summary>Whether something listens on TCP <paramref name="port"/> where the tunnel reaches the server: its tunnel
+    /// address, or the wildcard of its family (an IPv6 wildcard takes IPv4 too when it is dual-stack).</summary>
+    public static bool ListensOnTunnel(NetworkSnapshot server, IPAddress tunnelAddress, int port) =>
+        server.Listeners.Where(l => l.Protocol == "tcp" && l.Port == port).Any(l => l.Address.Equals(tunnelAddress)
+            || (l.Address.Equals(IPAddress.Any) && tunnelAddress.AddressFamily == AddressFamily.InterNetwork)
+            || (l.Address.Equals(IPAddress.IPv6Any) && (tunnelAddress.AddressFamily == AddressFamily.InterNetworkV6 || l.DualStack)));
 
     private static string Short(string? key) => key is null ? "(none)" : key.Length > 10 ? key[..10] + "…" : key;
 }

@@ -9,7 +9,15 @@ namespace Runbooks.Network.Checks;
 /// <param name="ServicePort">The TCP port the server serves over the tunnel, and that must be closed on the underlay.</param>
 /// <param name="DefaultListenPort">The port to configure when the responder has none.</param>
 /// <param name="Overhead">WireGuard's encapsulation over IPv6 (40 IPv6 + 8 UDP + 32 WireGuard): the tunnel MTU is at most the underlay's minus this.</param>
-public sealed record TunnelSettings(string Interface = "wg0", int ServicePort = 8080, int DefaultListenPort = 51820, int Overhead = 80);
+public sealed record TunnelSettings(string Interface = "wg0", int ServicePort = 8080, int DefaultListenPort = 51820, int Overhead = 80)
+{
+    /// <summary>
+    /// How the server's service is (re)started, as a shell command run there: when set, a service not listening where
+    /// the tunnel reaches is restarted with it; when empty (the runbook does not know how the machine starts it), that
+    /// finding stays open with its evidence.
+    /// </summary>
+    public string ServiceRestart { get; init; } = "";
+}
 
 /// <summary>Both machines' snapshots, taken together: the checks compare one side with the other.</summary>
 public sealed record TunnelState(NetworkSnapshot Server, NetworkSnapshot Client)

@@ -40,6 +40,7 @@ public static class NetworkFixPlanner
                     DeleteNftRule d => DeleteNft(d, Why(d)),
                     InsertFirewallRule i => Insert(i, Why(i)),
                     InsertNftRule i => InsertNft(i, Why(i)),
+                    RestartService r when diagnosis.Intent is { } intent => ServiceRestart(r, intent, settings, Why(r)),
                     _ => null,
                 };
                 if (step is not null)
@@ -96,6 +97,15 @@ public static class NetworkFixPlanner
             $"Insert `{i.Tool}{table} -I {i.Chain} 1 {i.Specification}`", why,
             s => !Done(s), [HostCommand.Shell($"{i.Tool} -w{table} -I {i.Chain} 1 {i.Specification}")], Done,
             i.Drop ? $"the filter model drops {i.Packet}" : $"the filter model no longer drops {i.Packet} by the {i.Chain} policy");
+    }
+
+    // Verified by the service listening where the tunnel reaches, on the server captured again: not by the command's exit.
+    private static FixStep<TunnelState> ServiceRestart(RestartService r, TunnelIntent intent, TunnelSettings settings, string why)
+    {
+        bool Listening(TunnelState s) => TunnelChecks.ListensOnTunnel(s.Of(r.Role), intent.ServerAddress.Address, settings.ServicePort);
+        return new(Id(r.Role, "restart-service"), r.Role.Name(), $"Restart the service on TCP {settings.ServicePort} (the profile's serviceRestart)", why,
+            s => !Listening(s), [HostCommand.Shell(r.Command).WithTimeout(TimeSpan.FromSeconds(30)).WithDescription(r.Command)], Listening,
+            $"ss shows TCP {settings.ServicePort} listening where the tunnel reaches ({intent.ServerAddress.Address})");
     }
 
     private static FixStep<TunnelState> InsertNft(InsertNftRule i, string why)

@@ -132,3 +132,42 @@ public class TunnelChecksTests
         Assert.Empty(NetworkFixPlanner.Plan(diagnosis, state));
     }
 }
+
+/// <summary>A service that stopped listening: named with what listens instead, restarted only when the profile says how.</summary>
+public class ServiceRestartTests
+{
+    private static TunnelState Fixed() =>
+        new(NetworkFixtures.Snapshot("twin-fixed/server.txt"), NetworkFixtures.Snapshot("twin-fixed/client.txt"));
+
+    private static TunnelState Stopped()
+    {
+        var state = Fixed();
+        return state with { Server = state.Server with { Listeners = [.. state.Server.Listeners.Where(l => l.Port != 8080)] } };
+    }
+
+    [Fact]
+    public void Without_a_restart_command_the_finding_names_what_listens_instead_and_has_no_step()
+    {
+        var diagnosis = TunnelChecks.Run(Stopped());
+
+        var finding = Assert.Single(diagnosis.Findings, f => f.Check == "service-not-listening-on-tunnel");
+        Assert.Equal("Nothing listens on TCP 8080", finding.Title);
+        Assert.Contains(finding.Evidence, e => e.Contains(":22 sshd", StringComparison.Ordinal));
+        Assert.DoesNotContain(NetworkFixPlanner.Plan(diagnosis, Stopped()), s => s.Id == "server-restart-service");
+    }
+
+    [Fact]
+    public void With_the_profiles_restart_command_a_step_restarts_it_and_is_verified_by_the_listener()
+    {
+        var settings = new TunnelSettings { ServiceRestart = "/etc/init.d/web restart" };
+        var stopped = Stopped();
+
+        var step = Assert.Single(NetworkFixPlanner.Plan(TunnelChecks.Run(stopped, settings), stopped, settings), s => s.Id == "server-restart-service");
+
+        Assert.Equal("/etc/init.d/web restart", step.Commands.Single().Description);
+        Assert.Contains("server/service-not-listening-on-tunnel", step.Clears);
+        Assert.True(step.Precondition(stopped));
+        Assert.False(step.Verification(stopped));
+        Assert.True(step.Verification(Fixed()));
+    }
+}
