@@ -60,6 +60,10 @@ internal static class FaultSuite
         Assert.True(broken.Count == 0, string.Join("\n", broken) + "\n\n" + table);
     }
 
+    /// <summary>The last line a command wrote on stderr, or null.</summary>
+    public static string? LastLine(string stderr) =>
+        stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+
     /// <summary>The open findings of `fix --json` as host/check.</summary>
     public static ImmutableArray<string> OpenOf(string fixJson)
     {
@@ -98,7 +102,7 @@ internal static class FaultSuite
         var text = new StringBuilder($"| fault ({twin} twin) | named | fix exit | open after fix | challenge test | outcome | took |\n|---|---|---|---|---|---|---|\n");
         foreach (var o in outcomes)
         {
-            var outcome = o.Fixed ? "fixed" : o.HonestlyOpen ? "open, said so" : o.FalseDone ? "**FALSE DONE**" : "**neither**";
+            var outcome = o.Fixed ? "fixed" : o.HonestlyOpen ? "open, said so" : o.FalseDone ? "**FALSE DONE**" : $"**neither** ({o.FixError})";
             text.Append(CultureInfo.InvariantCulture,
                 $"| `{o.Fault.Id}`: {o.Fault.What} | {(o.Named ? "yes" : $"no (found: {string.Join(", ", o.FoundChecks.DefaultIfEmpty("nothing"))})")} | {o.ExitCode} | {string.Join(", ", o.Open.DefaultIfEmpty("-"))} | {(o.TestPassed ? "passes" : "fails")} | {outcome} | {o.Took.TotalSeconds:0.0} s |\n");
         }

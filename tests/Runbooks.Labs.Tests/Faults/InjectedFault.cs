@@ -27,6 +27,9 @@ public sealed record InjectedFault(string Id, string What, ImmutableArray<FaultC
 /// <param name="TestPassed">The challenge's own test after the fix.</param>
 public sealed record FaultOutcome(InjectedFault Fault, bool Named, ImmutableArray<string> FoundChecks, int ExitCode, ImmutableArray<string> Open, bool TestPassed, TimeSpan Took)
 {
+    /// <summary>The last line the fix wrote on stderr: why it stopped, for the rows that are not fixed.</summary>
+    public string? FixError { get; init; }
+
     /// <summary>Repaired: the fix said done and the challenge's test agrees.</summary>
     public bool Fixed => ExitCode == 0 && TestPassed;
 

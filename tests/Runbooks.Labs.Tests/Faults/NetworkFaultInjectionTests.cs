@@ -45,6 +45,6 @@ public sealed class NetworkFaultInjectionTests(NetworkLabFixture fixture, ITestO
         var fix = RunbookProgram.Run(TimeSpan.FromMinutes(3), "--config", NetworkRepairTests.Catalogue(_folder, lab), "fix", "network", "--profile", "twin", "--json");
         var test = await session.RunTestConnectionAsync();
         return new FaultOutcome(fault, named, [.. diagnosis.Findings.Select(f => f.Check).Distinct()], fix.ExitCode, FaultSuite.OpenOf(fix.Stdout),
-            test.ExitCode == 0, stopwatch.Elapsed);
+            test.ExitCode == 0, stopwatch.Elapsed) { FixError = FaultSuite.LastLine(fix.Stderr) };
     }
 }

@@ -63,6 +63,6 @@ public sealed class StorageFaultInjectionTests(StorageLabFixture fixture, ITestO
         var fix = RunbookProgram.Run(TimeSpan.FromMinutes(8), "--config", StorageRepairTests.Catalogue(_folder, lab), "fix", "storage", "--profile", "twin", "--json");
         var test = await session.RunTestStorageAsync("--no-fill");
         return new FaultOutcome(fault, named, [.. seen.Select(f => f.Check).Distinct()], fix.ExitCode, FaultSuite.OpenOf(fix.Stdout),
-            test.ExitCode == 0, stopwatch.Elapsed);
+            test.ExitCode == 0, stopwatch.Elapsed) { FixError = FaultSuite.LastLine(fix.Stderr) };
     }
 }
