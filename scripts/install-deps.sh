@@ -40,11 +40,14 @@ TOOLS_PACKAGES=(
   kmod             # depmod for the storage lab's guest kernel modules
 )
 
-# bench: the Jupyter baseline the runbook CLI is benchmarked against.
+# bench: the Jupyter baseline the runbook CLI is benchmarked against, and the real Jupyter clients the
+# runbook Jupyter kernel's tests drive (tests/Runbooks.Tests/Jupyter/).
 BENCH_PACKAGES=(
   python3-nbclient
   python3-ipykernel
   python3-nbformat
+  python3-jupyter-client
+  jupyter-console
 )
 
 # npm: files from the npm registry that lib/Runbooks embeds, fetched with `npm pack` into
@@ -68,7 +71,7 @@ usage: ${0##*/} [--list] [GROUP...]
 Installs the Debian packages of each GROUP that are not installed yet (default group: tools).
 Groups: tools (runbook tools: ssh, wg, wireguard-go, ip, iptables, nft, ping, curl, lvm, ...,
                and the npm files the build embeds),
-        bench (python3 Jupyter baseline: nbclient, ipykernel, nbformat),
+        bench (python3 Jupyter baseline and clients: nbclient, ipykernel, nbformat, jupyter_client, jupyter console),
         npm (only the npm files the build embeds: plotly.js, into ~/.cache/runbook/npm),
         all (everything).
 --list prints the Debian packages of the groups, one a line, and installs nothing.

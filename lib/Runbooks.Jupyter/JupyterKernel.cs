@@ -188,6 +188,13 @@ public sealed class JupyterKernel
             Error(request, count, error.Name, error.Message, traceback, silent);
             return;
         }
+        if (outcome.Interrupted)
+        {
+            // The cell ended because its processes were stopped: an error, so "run all" stops here as it would in Python.
+            const string interrupted = "the cell was interrupted: the processes it had started were stopped; the kernel and its variables stay.";
+            Error(request, count, "Interrupted", interrupted, [interrupted], silent);
+            return;
+        }
         Reply(JupyterChannel.Shell, request, "execute_reply", new JsonObject
         {
             ["status"] = "ok",
