@@ -42,7 +42,7 @@ public sealed partial class DevcontainerTests
         "ms-dotnettools.dotnet-interactive-vscode", // Polyglot Notebooks
         "ms-dotnettools.csdevkit",
         "ms-dotnettools.csharp",
-        "ms-toolsai.jupyter",
+        "ms-toolsai.jupyter", // Jupyter: the runbook kernel through its kernelspec
     ];
 
     /// <summary>Every command the runbooks call, and the Debian 12 package that ships it.</summary>
@@ -144,6 +144,8 @@ public sealed partial class DevcontainerTests
         Assert.True(root.TryGetProperty("postCreateCommand", out var pc), "devcontainer.json needs a postCreateCommand");
         var command = string.Join(" ", AllStrings(pc));
         Assert.Contains("dotnet build Runbooks.sln", command, StringComparison.Ordinal);
+        // The build's own runbook installs the Jupyter kernelspec, so VS Code's Jupyter extension finds the kernel.
+        Assert.Contains("artifacts/bin/Runbooks.Cli/debug/runbook kernel install --user", command, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -240,7 +242,7 @@ public sealed partial class DevcontainerTests
         var groups = InstallDepsGroups();
         Assert.Contains("TOOLS", groups.Keys);
         Assert.Contains("BENCH", groups.Keys);
-        Assert.Equal(["python3-ipykernel", "python3-nbclient", "python3-nbformat"], groups["BENCH"].Order(StringComparer.Ordinal));
+        Assert.Equal(["jupyter-console", "python3-ipykernel", "python3-jupyter-client", "python3-nbclient", "python3-nbformat"], groups["BENCH"].Order(StringComparer.Ordinal));
         Assert.All(groups.Values.SelectMany(p => p), p => Assert.Matches("^[a-z0-9][a-z0-9+.-]+$", p));
     }
 
