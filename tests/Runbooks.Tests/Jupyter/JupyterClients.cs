@@ -31,21 +31,27 @@ internal sealed class JupyterClients : IDisposable
     }
 
     /// <summary>Runs one of the Python scripts in Jupyter/Clients; returns its exit code, stdout and stderr.</summary>
-    public Processes.Outcome Python(string script, params string[] arguments)
+    public Processes.Outcome Python(string script, params string[] arguments) =>
+        Run("/usr/bin/python3", null, [Path.Combine(AppContext.BaseDirectory, "Jupyter", "Clients", script), .. arguments]);
+
+    /// <summary>Runs a Jupyter program that finds the kernelspec through JUPYTER_PATH, with <paramref name="stdin"/> as its input.</summary>
+    public Processes.Outcome Run(string program, string? stdin, params string[] arguments)
     {
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Jupyter", "Clients", script));
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         start.Environment["JUPYTER_PATH"] = JupyterPath;
         start.Environment["JUPYTER_PLATFORM_DIRS"] = "1";
         using var process = Process.Start(start)!;
+        if (stdin is not null)
+            process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} ran over 10 minutes");
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} ran over 10 minutes");
         }
         return new Processes.Outcome(process.ExitCode, stdout.Result + stderr.Result, stdout.Result, stderr.Result);
     }

@@ -48,6 +48,17 @@ public class JupyterKernelTests
     }
 
     [Fact]
+    public void Jupyter_console_runs_cells_with_the_runbook_kernel()
+    {
+        using var clients = new JupyterClients();
+        using var work = new TempFolder();
+        var console = clients.Run("/usr/bin/jupyter", "var who = \"console\";\n$\"hello from {who}\"\n", "console", "--kernel", KernelSpec.Name, "--simple-prompt", $"--ZMQTerminalInteractiveShell.kernel_timeout=120");
+        Assert.True(console.ExitCode == 0, console.Output);
+        Assert.Contains("runbook " + JupyterKernel.Version, console.Stdout); // the kernel's banner
+        Assert.Contains("Out[2]: hello from console", console.Stdout);
+    }
+
+    [Fact]
     public void Nbclient_runs_a_notebook_with_the_same_outputs_as_runbook_run()
     {
         using var clients = new JupyterClients();
