@@ -292,7 +292,8 @@ public sealed partial class DevcontainerTests
     [Theory]
     [InlineData("tools", new[] { "TOOLS" })]
     [InlineData("bench", new[] { "BENCH" })]
-    [InlineData("all", new[] { "TOOLS", "BENCH" })]
+    [InlineData("jupyter", new[] { "JUPYTER" })]
+    [InlineData("all", new[] { "TOOLS", "BENCH", "JUPYTER" })]
     public async Task Script_List_MatchesTheParsedArrays(string group, string[] arrays)
     {
         var r = await Run(Script, "--list", group);
