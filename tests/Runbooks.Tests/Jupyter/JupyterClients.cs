@@ -5,17 +5,26 @@ using Runbooks.Notebooks.Execution;
 
 namespace Runbooks.Tests.Jupyter;
 
+/// <summary>How a client program ended.</summary>
+internal sealed record ClientRun(int ExitCode, string Stdout, string Stderr)
+{
+    public string Output => Stdout + Stderr;
+}
+
 /// <summary>
-/// Debian's Jupyter clients (jupyter_client, nbclient under /usr/bin/python3), pointed at the runbook kernel built
-/// next to the tests through a kernelspec installed in a scratch prefix (JUPYTER_PATH), never the user's own.
+/// Debian's Jupyter clients (jupyter_client, nbclient under /usr/bin/python3, jupyter console, Jupyter Notebook with
+/// chromium), pointed at the runbook kernel built next to the tests through a kernelspec installed in a scratch prefix
+/// (JUPYTER_PATH), never the user's own. Shared by the unit tests and the lab tests (linked there).
 /// </summary>
 internal sealed class JupyterClients : IDisposable
 {
-    private readonly TempFolder _prefix = new();
+    private const string PlaywrightVersion = "1.65.2"; // scripts/install-deps.sh NPM_FILES
 
-    public JupyterClients() => KernelSpec.Install(new KernelSpecLocation.Prefix(_prefix.Path), KernelLauncher.Default());
+    private readonly string _prefix = Directory.CreateTempSubdirectory("runbook-kernelspec-").FullName;
 
-    public string JupyterPath => Path.Combine(_prefix.Path, "share", "jupyter");
+    public JupyterClients() => KernelSpec.Install(new KernelSpecLocation.Prefix(_prefix), KernelLauncher.Default());
+
+    public string JupyterPath => Path.Combine(_prefix, "share", "jupyter");
 
     public static string RepositoryRoot
     {
@@ -31,11 +40,11 @@ internal sealed class JupyterClients : IDisposable
     }
 
     /// <summary>Runs one of the Python scripts in Jupyter/Clients; returns its exit code, stdout and stderr.</summary>
-    public Processes.Outcome Python(string script, params string[] arguments) =>
+    public ClientRun Python(string script, params string[] arguments) =>
         Run("/usr/bin/python3", null, [Path.Combine(AppContext.BaseDirectory, "Jupyter", "Clients", script), .. arguments]);
 
     /// <summary>Runs a Jupyter program that finds the kernelspec through JUPYTER_PATH, with <paramref name="stdin"/> as its input.</summary>
-    public Processes.Outcome Run(string program, string? stdin, params string[] arguments)
+    public ClientRun Run(string program, string? stdin, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var argument in arguments)
@@ -53,7 +62,7 @@ internal sealed class JupyterClients : IDisposable
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{program} {string.Join(' ', arguments)} ran over 10 minutes");
         }
-        return new Processes.Outcome(process.ExitCode, stdout.Result + stderr.Result, stdout.Result, stderr.Result);
+        return new ClientRun(process.ExitCode, stdout.Result, stderr.Result);
     }
 
     /// <summary>What each code cell put out, one line per output: its type, stream name or MIME types, error name.</summary>
@@ -93,5 +102,77 @@ internal sealed class JupyterClients : IDisposable
         };
     }
 
-    public void Dispose() => _prefix.Dispose();
+    /// <summary>Steps through a notebook the server shows, in headless chromium (Clients/notebook_browser.js); returns what the page showed.</summary>
+    public JsonNode StepThroughInBrowser(NotebookServer server, string notebook, string screenshot, int cellTimeoutSeconds = 180)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        var browser = Run("node", null, Path.Combine(AppContext.BaseDirectory, "Jupyter", "Clients", "notebook_browser.js"),
+            PlaywrightFolder(), server.Url(notebook), screenshot, cellTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (browser.ExitCode != 0)
+            throw new InvalidOperationException($"the browser could not step through {notebook}: {browser.Output}");
+        return JsonNode.Parse(browser.Stdout)!;
+    }
+
+    /// <summary>
+    /// Where the page differs from `runbook run`'s executed copy: a code cell not run in order, an error shown, output
+    /// shown where none was recorded or none where some was, or its first line of text missing.
+    /// </summary>
+    public static IReadOnlyList<string> PageDiffers(JsonNode page, string executedCopy)
+    {
+        var problems = new List<string>();
+        var shown = page["cells"]!.AsArray();
+        var recorded = JsonNode.Parse(File.ReadAllText(executedCopy))!["cells"]!.AsArray().Where(c => c!["cell_type"]!.GetValue<string>() == "code").ToList();
+        if (recorded.Count != shown.Count)
+            problems.Add($"the page ran {shown.Count} code cells, runbook run {recorded.Count}");
+        for (var i = 0; i < Math.Min(shown.Count, recorded.Count); i++)
+        {
+            var prompt = shown[i]!["prompt"]!.GetValue<string>().Replace("\u00a0", " ", StringComparison.Ordinal);
+            var text = shown[i]!["output"]!.GetValue<string>();
+            var outputs = recorded[i]!["outputs"]!.AsArray();
+            if (prompt != $"In [{i + 1}]:")
+                problems.Add($"cell {i + 1}: prompt '{prompt}'");
+            if (shown[i]!["error"]!.GetValue<bool>())
+                problems.Add($"cell {i + 1} shows an error: {text}");
+            if (outputs.Count > 0 != text.Length > 0)
+                problems.Add($"cell {i + 1}: runbook run recorded {outputs.Count} outputs, the page shows '{text}'");
+            if (outputs.FirstOrDefault(o => o!["output_type"]!.GetValue<string>() == "stream") is { } stream
+                && Text(stream["text"]!).Split('\n')[0].Trim() is { Length: > 0 } first && !text.Contains(first, StringComparison.Ordinal))
+                problems.Add($"cell {i + 1}: the page lacks '{first}'");
+        }
+        return problems;
+    }
+
+    private static string PlaywrightFolder()
+    {
+        var cache = Environment.GetEnvironmentVariable("RUNBOOK_NPM_CACHE") is { Length: > 0 } set ? set
+            : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "runbook", "npm");
+        var folder = Path.Combine(cache, "playwright-core", PlaywrightVersion);
+        return Directory.Exists(folder) ? folder : throw new DirectoryNotFoundException($"{folder} is missing: run scripts/install-deps.sh jupyter");
+    }
+
+    /// <summary>A copy of the runbooks folder (with what they #load): a Notebook server autosaves what it shows.</summary>
+    public static string CopyOfRunbooks(string into)
+    {
+        var from = Path.Combine(RepositoryRoot, "runbooks");
+        var to = Path.Combine(into, "runbooks");
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        return to;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_prefix, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
 }

@@ -11,9 +11,9 @@ namespace Runbooks.Tests.Jupyter;
 internal sealed class NotebookServer : IDisposable
 {
     private readonly Process _process;
-    private readonly TempFolder _home;
+    private readonly string _home;
 
-    private NotebookServer(Process process, TempFolder home, int port, string token)
+    private NotebookServer(Process process, string home, int port, string token)
     {
         _process = process;
         _home = home;
@@ -34,10 +34,10 @@ internal sealed class NotebookServer : IDisposable
         var start = new ProcessStartInfo("/usr/bin/jupyter") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { "notebook", "--no-browser", "--allow-root", "--ip=127.0.0.1", $"--port={port}", $"--NotebookApp.token={token}", $"--NotebookApp.notebook_dir={folder}" })
             start.ArgumentList.Add(argument);
-        var home = new TempFolder();
+        var home = Directory.CreateTempSubdirectory("runbook-notebook-server-").FullName;
         start.Environment["JUPYTER_PATH"] = clients.JupyterPath;
-        start.Environment["JUPYTER_CONFIG_DIR"] = home.Combine("config");
-        start.Environment["JUPYTER_RUNTIME_DIR"] = home.Combine("runtime");
+        start.Environment["JUPYTER_CONFIG_DIR"] = Path.Combine(home, "config");
+        start.Environment["JUPYTER_RUNTIME_DIR"] = Path.Combine(home, "runtime");
         var server = new NotebookServer(Process.Start(start)!, home, port, token);
         server._process.OutputDataReceived += (_, _) => { };
         server._process.ErrorDataReceived += (_, _) => { };
@@ -81,6 +81,12 @@ internal sealed class NotebookServer : IDisposable
             _process.WaitForExit(TimeSpan.FromSeconds(10));
         }
         _process.Dispose();
-        _home.Dispose();
+        try
+        {
+            Directory.Delete(_home, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
     }
 }
