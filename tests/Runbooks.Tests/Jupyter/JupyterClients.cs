@@ -5,12 +5,6 @@ using Runbooks.Notebooks.Execution;
 
 namespace Runbooks.Tests.Jupyter;
 
-/// <summary>How a client program ended.</summary>
-internal sealed record ClientRun(int ExitCode, string Stdout, string Stderr)
-{
-    public string Output => Stdout + Stderr;
-}
-
 /// <summary>
 /// Debian's Jupyter clients (jupyter_client, nbclient under /usr/bin/python3, jupyter console, Jupyter Notebook with
 /// chromium), pointed at the runbook kernel built next to the tests through a kernelspec installed in a scratch prefix
@@ -40,29 +34,18 @@ internal sealed class JupyterClients : IDisposable
     }
 
     /// <summary>Runs one of the Python scripts in Jupyter/Clients; returns its exit code, stdout and stderr.</summary>
-    public ClientRun Python(string script, params string[] arguments) =>
+    public Processes.Outcome Python(string script, params string[] arguments) =>
         Run("/usr/bin/python3", null, [Path.Combine(AppContext.BaseDirectory, "Jupyter", "Clients", script), .. arguments]);
 
     /// <summary>Runs a Jupyter program that finds the kernelspec through JUPYTER_PATH, with <paramref name="stdin"/> as its input.</summary>
-    public ClientRun Run(string program, string? stdin, params string[] arguments)
+    public Processes.Outcome Run(string program, string? stdin, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(program);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         start.Environment["JUPYTER_PATH"] = JupyterPath;
         start.Environment["JUPYTER_PLATFORM_DIRS"] = "1";
-        using var process = Process.Start(start)!;
-        if (stdin is not null)
-            process.StandardInput.Write(stdin);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} ran over 10 minutes");
-        }
-        return new ClientRun(process.ExitCode, stdout.Result, stderr.Result);
+        return Processes.Run(start, stdin, TimeSpan.FromMinutes(10));
     }
 
     /// <summary>What each code cell put out, one line per output: its type, stream name or MIME types, error name.</summary>
