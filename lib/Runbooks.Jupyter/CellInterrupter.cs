@@ -26,11 +26,11 @@ internal sealed class CellInterrupter
         try
         {
             var running = Task.Run(cell);
-            if (await Task.WhenAny(running, interrupt.Task).ConfigureAwait(false) == running)
-                return new CellOutcome(await running.ConfigureAwait(false), false, false);
-            if (await Task.WhenAny(running, Task.Delay(s_grace)).ConfigureAwait(false) != running)
+            await Task.WhenAny(running, interrupt.Task).ConfigureAwait(false);
+            if (!running.IsCompleted && await Task.WhenAny(running, Task.Delay(s_grace)).ConfigureAwait(false) != running)
                 return new CellOutcome(null, true, true);
-            return new CellOutcome(await running.ConfigureAwait(false), true, false);
+            // Interrupted whenever the interrupt came while the cell ran, even if stopping its processes ended it first.
+            return new CellOutcome(await running.ConfigureAwait(false), interrupt.Task.IsCompleted, false);
         }
         finally
         {
@@ -43,6 +43,7 @@ internal sealed class CellInterrupter
     {
         if (_interrupt is not { } interrupt)
             return;
+        interrupt.TrySetResult(); // before the processes go, so the cell that ends with them counts as interrupted
         foreach (var pid in ChildProcessIds(Environment.ProcessId))
         {
             try
@@ -55,7 +56,6 @@ internal sealed class CellInterrupter
                 // gone already
             }
         }
-        interrupt.TrySetResult();
     }
 
     private static IEnumerable<int> ChildProcessIds(int parent)
