@@ -5,6 +5,7 @@
 # SSH; snapshot in one round trip vs one ssh per section; the whole repair under a downtime probe).
 # `scripts/bench.sh grower [--rate MB/s] [--bytes SIZE]`: the grower under a fixed-rate writer on the storage
 # twin (ENOSPC, detection latency, grow duration, idle CPU) against a "df every 2 s, lvextend -r" loop.
+# `scripts/bench.sh jupyter [RUNS]`: the runbook Jupyter kernel against ipykernel over the Jupyter protocol.
 # Otherwise the engine benchmark (figures, not a test): cold wall time, per-cell overhead and peak
 # memory of `runbook run` on generated trivial C# notebooks, against Jupyter's nbclient running the
 # equivalent Python notebooks, measured in the same run. See docs/benchmarks.md.
@@ -30,6 +31,22 @@ if [[ ${1:-} == grower ]]; then
   # The build the benchmark installs on the twin, as `runbook autoextend install` would.
   scripts/publish.sh machine
   exec dotnet run -c Release --project bench/Runbooks.Benchmarks -- grower "$@"
+fi
+if [[ ${1:-} == jupyter ]]; then
+  # The Jupyter kernel benchmark (bench/jupyter/kernel_bench.py): start to kernel_info, per-cell round trip and a
+  # cold 10-cell nbclient run, runbook's kernel (the published build's kernelspec, in a scratch prefix) against
+  # ipykernel, in one run. `scripts/bench.sh jupyter [RUNS]` (default 5).
+  scripts/install-deps.sh bench jupyter
+  scripts/publish.sh cli
+  prefix=$(mktemp -d /tmp/runbook-kernel-bench.XXXXXX)
+  trap 'rm -rf "$prefix"' EXIT
+  artifacts/publish/runbook/runbook kernel install --prefix "$prefix" >/dev/null
+  if [[ -n $(awk '$1 > 0.5 { print }' /proc/loadavg) ]]; then
+    echo "bench: note: load average $(cut -d' ' -f1-3 /proc/loadavg); other work on this machine inflates the wall times"
+  fi
+  JUPYTER_PATH="$prefix/share/jupyter" /usr/bin/python3 bench/jupyter/kernel_bench.py "${2:-5}" \
+    "runbook-csharp=runbook kernel (C#):csharp" "python3=ipykernel (Python):python"
+  exit
 fi
 [[ ${1:-} == engine ]] && shift
 

@@ -47,6 +47,16 @@ BENCH_PACKAGES=(
   python3-nbformat
 )
 
+# jupyter: the real Jupyter clients the runbook Jupyter kernel's tests drive (tests/Runbooks.Tests/Jupyter/),
+# and the browser that steps through a runbook in Jupyter Notebook (with playwright-core from npm, below).
+JUPYTER_PACKAGES=(
+  python3-jupyter-client  # jupyter_client: kernel_info, execute, complete, inspect, interrupt, shutdown
+  python3-nbclient        # executes whole notebooks
+  jupyter-console         # jupyter console --kernel runbook-csharp
+  jupyter-notebook        # the Notebook server of the browser test
+  chromium                # headless, driven by playwright-core (no browser download)
+)
+
 # npm: files from the npm registry that lib/Runbooks embeds, fetched with `npm pack` into
 # ${RUNBOOK_NPM_CACHE:-${XDG_CACHE_HOME:-~/.cache}/runbook/npm}/NAME/VERSION/, which
 # lib/Runbooks/Runbooks.csproj reads (the build stops with a message naming this script if a file is
@@ -55,11 +65,14 @@ BENCH_PACKAGES=(
 # `tools` and `all` because the build needs it; `npm` alone fetches it and installs no Debian package.
 # plotly.js-basic-dist-min 4.1.1, MIT license: the growth plot's interactive HTML (plotly-basic.min.js).
 # Bump PlotlyVersion in lib/Runbooks/Runbooks.csproj together with this line.
+# playwright-core 1.65.2, Apache-2.0 (Microsoft): drives Debian's chromium in the Jupyter browser test
+# (tests/Runbooks.Tests/Jupyter/Clients/notebook_browser.js); it downloads no browser of its own.
 NPM_FILES=(
+  "playwright-core 1.65.2 sha512-aHu9F46Mx5ha9iiB+VLZMUUtex3PBw4am9MHptc0IXaJhz++6YXsH96eEyThwCwMkIUiB8TdZcwXqnb3xKDzmA=="
   "plotly.js-basic-dist-min 4.1.1 sha512-1oNF8PeQx2hv/y7tqEVWKD3JGwn/MGEMQ8mL9HUwsaqG9FGy/OU5FHUHvzqbqxN4mnwZGI9abTiE775C4kkjMQ=="
 )
 
-readonly GROUPS_KNOWN="tools bench npm all"
+readonly GROUPS_KNOWN="tools bench jupyter npm all"
 
 usage() {
   cat <<USAGE
@@ -69,6 +82,8 @@ Installs the Debian packages of each GROUP that are not installed yet (default g
 Groups: tools (runbook tools: ssh, wg, wireguard-go, ip, iptables, nft, ping, curl, lvm, ...,
                and the npm files the build embeds),
         bench (python3 Jupyter baseline: nbclient, ipykernel, nbformat),
+        jupyter (the Jupyter kernel's test clients: jupyter_client, nbclient, jupyter console,
+                 Jupyter Notebook, chromium; and playwright-core from npm),
         npm (only the npm files the build embeds: plotly.js, into ~/.cache/runbook/npm),
         all (everything).
 --list prints the Debian packages of the groups, one a line, and installs nothing.
@@ -85,7 +100,7 @@ for arg in "$@"; do
   case "$arg" in
     -h|--help) usage; exit 0 ;;
     --list) list_only=1 ;;
-    tools|bench|npm|all) groups+=("$arg") ;;
+    tools|bench|jupyter|npm|all) groups+=("$arg") ;;
     *)
       printf "install-deps: unknown group '%s' (known: %s)\n" "$arg" "$GROUPS_KNOWN" >&2
       usage >&2
@@ -104,8 +119,9 @@ for g in "${groups[@]}"; do
   case "$g" in
     tools) add "${TOOLS_PACKAGES[@]}"; want_npm=1 ;;
     bench) add "${BENCH_PACKAGES[@]}" ;;
+    jupyter) add "${JUPYTER_PACKAGES[@]}"; want_npm=1 ;;
     npm)   want_npm=1 ;;
-    all)   add "${TOOLS_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"; want_npm=1 ;;
+    all)   add "${TOOLS_PACKAGES[@]}" "${BENCH_PACKAGES[@]}" "${JUPYTER_PACKAGES[@]}"; want_npm=1 ;;
   esac
 done
 label="${groups[*]}"

@@ -4,7 +4,7 @@
 # Prints the counts last, as "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh tools bench
+scripts/install-deps.sh tools bench jupyter
 mkdir -p artifacts
 log=artifacts/test-output.log
 status=0

@@ -4,16 +4,21 @@ using Runbooks.Notebooks.Kernel;
 
 namespace Runbooks.Cli;
 
-/// <summary>`runbook kernel`: the process that runs a notebook's cells; started by the engine, not by people.</summary>
+/// <summary>
+/// `runbook kernel`: the process that runs a notebook's cells, started by the engine (`--connect`) or, as a Jupyter
+/// kernel, by a Jupyter client (`kernel jupyter`, after `kernel install` wrote its kernelspec).
+/// </summary>
 internal static class KernelCommand
 {
     public static Command Create()
     {
-        var connect = new Option<string>("--connect") { Required = true, Description = "Unix socket the engine listens on." };
+        var connect = new Option<string>("--connect") { Required = true, Description = "Unix socket the engine listens on (internal)." };
         var parentPid = new Option<int?>("--parent-pid") { Description = "Exit when this process is gone." };
-        var command = new Command(Notebooks.Execution.KernelLauncher.KernelCommand, "Run notebook cells for the engine (internal).") { Hidden = true };
+        var command = new Command(Notebooks.Execution.KernelLauncher.KernelCommand, "The C# kernel: 'kernel install' writes its Jupyter kernelspec (docs/vscode.md); with --connect it runs cells for the engine (internal).");
         command.Options.Add(connect);
         command.Options.Add(parentPid);
+        command.Subcommands.Add(JupyterKernelCommands.Install());
+        command.Subcommands.Add(JupyterKernelCommands.Jupyter());
         command.SetAction(async (result, _) =>
         {
             if (result.GetValue(parentPid) is { } pid)

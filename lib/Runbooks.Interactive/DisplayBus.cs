@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.DotNet.Interactive.Formatting;
 
 [assembly: InternalsVisibleTo("Runbooks")]
+[assembly: InternalsVisibleTo("Runbooks.Jupyter")]
 [assembly: InternalsVisibleTo("Runbooks.Tests")]
 
 namespace Microsoft.DotNet.Interactive;

@@ -11,11 +11,19 @@ internal static class Processes
 
     public static Outcome RunIn(string? workingDirectory, string? stdin, string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(program);
         if (workingDirectory is not null)
             start.WorkingDirectory = workingDirectory;
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        return Run(start, stdin, TimeSpan.FromMinutes(3));
+    }
+
+    /// <summary>Runs <paramref name="start"/> (its program, arguments, folder and environment) with its output captured.</summary>
+    public static Outcome Run(ProcessStartInfo start, string? stdin, TimeSpan limit)
+    {
+        start.RedirectStandardOutput = start.RedirectStandardError = start.RedirectStandardInput = true;
+        start.UseShellExecute = false;
         start.Environment["CI"] = "true";
         using var process = Process.Start(start)!;
         if (stdin is not null)
@@ -23,10 +31,10 @@ internal static class Processes
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} ran over 3 minutes");
+            throw new TimeoutException($"{start.FileName} {string.Join(' ', start.ArgumentList)} ran over {limit}");
         }
         return new Outcome(process.ExitCode, stdout.Result + stderr.Result, stdout.Result, stderr.Result);
     }

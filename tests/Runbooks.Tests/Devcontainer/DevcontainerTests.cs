@@ -42,7 +42,7 @@ public sealed partial class DevcontainerTests
         "ms-dotnettools.dotnet-interactive-vscode", // Polyglot Notebooks
         "ms-dotnettools.csdevkit",
         "ms-dotnettools.csharp",
-        "ms-toolsai.jupyter",
+        "ms-toolsai.jupyter", // Jupyter: the runbook kernel through its kernelspec
     ];
 
     /// <summary>Every command the runbooks call, and the Debian 12 package that ships it.</summary>
@@ -144,6 +144,8 @@ public sealed partial class DevcontainerTests
         Assert.True(root.TryGetProperty("postCreateCommand", out var pc), "devcontainer.json needs a postCreateCommand");
         var command = string.Join(" ", AllStrings(pc));
         Assert.Contains("dotnet build Runbooks.sln", command, StringComparison.Ordinal);
+        // The build's own runbook installs the Jupyter kernelspec, so VS Code's Jupyter extension finds the kernel.
+        Assert.Contains("artifacts/bin/Runbooks.Cli/debug/runbook kernel install --user", command, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -290,7 +292,8 @@ public sealed partial class DevcontainerTests
     [Theory]
     [InlineData("tools", new[] { "TOOLS" })]
     [InlineData("bench", new[] { "BENCH" })]
-    [InlineData("all", new[] { "TOOLS", "BENCH" })]
+    [InlineData("jupyter", new[] { "JUPYTER" })]
+    [InlineData("all", new[] { "TOOLS", "BENCH", "JUPYTER" })]
     public async Task Script_List_MatchesTheParsedArrays(string group, string[] arrays)
     {
         var r = await Run(Script, "--list", group);

@@ -73,6 +73,11 @@ public sealed class CSharpScriptKernel
             .Select(Reference);
     }
 
+    /// <summary>The submission the next cell continues (null before the first cell): what completion and inspection see.</summary>
+    public Script? LastSubmission => _state?.Script;
+
+    public ScriptOptions Options => _options;
+
     /// <summary>
     /// Compiles and runs a throwaway submission so the compiler's one-time warm-up (JIT, reference
     /// loading: a second or more) is paid at kernel start, not charged to the first cell's timeout.

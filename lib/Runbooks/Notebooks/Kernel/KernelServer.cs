@@ -31,8 +31,8 @@ public static class KernelServer
         var rawOut = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
         var rawErr = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true };
         var sink = new ChannelSink(channel);
-        using var capturedOut = new CaptureWriter(sink, StreamOutput.StandardOutput);
-        using var capturedErr = new CaptureWriter(sink, StreamOutput.StandardError);
+        using var capturedOut = new CellOutputWriter(sink, StreamOutput.StandardOutput);
+        using var capturedErr = new CellOutputWriter(sink, StreamOutput.StandardError);
         sink.Captures = [capturedOut, capturedErr];
         Console.SetOut(capturedOut);
         Console.SetError(capturedErr);
@@ -102,7 +102,7 @@ public static class KernelServer
     {
         public int Cell { get; set; }
 
-        public IReadOnlyList<CaptureWriter> Captures { get; set; } = [];
+        public IReadOnlyList<CellOutputWriter> Captures { get; set; } = [];
 
         public void Stream(string name, string text) =>
             channel.Send(new KernelMessage { Type = KernelMessage.Types.Stream, Cell = Cell, Name = name, Text = text });
@@ -125,54 +125,6 @@ public static class KernelServer
             foreach (var capture in Captures)
                 capture.Flush();
             channel.Send(new KernelMessage { Type = type, Cell = Cell, DisplayId = displayId, Data = data });
-        }
-    }
-
-    /// <summary>Console.Out/Error of the cells: sends whole lines as they complete, the rest on flush.</summary>
-    private sealed class CaptureWriter(ChannelSink sink, string name) : TextWriter
-    {
-        private readonly StringBuilder _buffer = new();
-        private readonly Lock _gate = new();
-
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public override void Write(char value)
-        {
-            lock (_gate)
-            {
-                _buffer.Append(value);
-                if (value == '\n' && _buffer.Length >= 4096)
-                    FlushLocked();
-            }
-        }
-
-        public override void Write(string? value)
-        {
-            if (value is null)
-                return;
-            lock (_gate)
-            {
-                _buffer.Append(value);
-                if (_buffer.Length >= 4096)
-                    FlushLocked();
-            }
-        }
-
-        public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
-
-        public override void Flush()
-        {
-            lock (_gate)
-                FlushLocked();
-        }
-
-        private void FlushLocked()
-        {
-            if (_buffer.Length == 0)
-                return;
-            var text = _buffer.ToString();
-            _buffer.Clear();
-            sink.Stream(name, text);
         }
     }
 }
