@@ -5,19 +5,23 @@ using System.Net;
 using System.Reflection;
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Json;
 using Microsoft.AspNetCore.Html;
 
 namespace Microsoft.DotNet.Interactive.Formatting;
 
 /// <summary>
-/// Turns cell values into outputs. Every value gets <c>text/plain</c> (what a terminal and a diff read)
-/// and, for objects and sequences, a <c>text/html</c> table (what VS Code and GitHub render).
-/// Notebooks can register their own renderings per type with <see cref="Register{T}(Func{T,string},string)"/>.
+/// Turns cell values into outputs with the MIME types .NET Interactive's C# kernel gives them (VS Code's):
+/// a string is <c>text/plain</c>, HTML content is <c>text/html</c> as-is, and every other value is <c>text/html</c>
+/// only. Asked for a MIME type no formatter serves (<c>display(x, "text/markdown")</c>), it throws as that kernel
+/// does; <c>"…".DisplayAs(mime)</c> is the form both accept. Notebooks register their own renderings per type with
+/// <see cref="Register{T}(Func{T,string},string)"/>.
 /// </summary>
 public static class Formatter
 {
     public const string PlainText = "text/plain";
     public const string Html = "text/html";
+    public const string Json = "application/json";
 
     private const int MaxRows = 200;
     private static readonly ConcurrentDictionary<(Type Type, string MimeType), Func<object, string>> s_custom = new();
@@ -41,7 +45,8 @@ public static class Formatter
     public static string ToDisplayString(this object? value, string mimeType = PlainText) =>
         FormatAll(value, new[] { mimeType })[0].Value;
 
-    /// <summary>The renderings of <paramref name="value"/>: the requested MIME types, or the preferred ones for its type.</summary>
+    /// <summary>The renderings of <paramref name="value"/>: the requested MIME types, or the preferred one for its type.</summary>
+    /// <exception cref="ArgumentException">a requested MIME type has no formatter for the value (as in .NET Interactive).</exception>
     public static IReadOnlyList<FormattedValue> FormatAll(object? value, params string[] mimeTypes)
     {
         var wanted = mimeTypes is { Length: > 0 } ? mimeTypes : PreferredMimeTypes(value);
@@ -54,8 +59,8 @@ public static class Formatter
             return new[] { Html };
         var custom = value is null ? Array.Empty<string>() : CustomMimeTypes(value.GetType());
         if (custom.Length > 0)
-            return custom.Contains(PlainText) ? custom : custom.Append(PlainText).ToArray();
-        return IsScalar(value) ? new[] { PlainText } : new[] { Html, PlainText };
+            return custom;
+        return value is string ? new[] { PlainText } : new[] { Html };
     }
 
     private static string[] CustomMimeTypes(Type type) =>
@@ -75,7 +80,10 @@ public static class Formatter
         return mimeType switch
         {
             Html => ToHtml(value),
-            _ => ToPlainText(value),
+            PlainText => ToPlainText(value),
+            Json => JsonSerializer.Serialize(value),
+            _ => throw new ArgumentException($"No formatter is registered for MIME type {mimeType}. "
+                + $"Show a string as {mimeType} with \"…\".DisplayAs(\"{mimeType}\"), or register one with Formatter.Register<T>(…, \"{mimeType}\")."),
         };
     }
 
@@ -100,7 +108,7 @@ public static class Formatter
             case IHtmlContent html: return HtmlToString(html);
             case IFormattable f: return f.ToString(null, CultureInfo.InvariantCulture);
             case IDictionary dictionary:
-                return string.Join(Environment.NewLine, dictionary.Cast<DictionaryEntry>().Select(e => $"{ToPlainText(e.Key)}: {ToPlainText(e.Value)}"));
+                return string.Join(Environment.NewLine, Entries(dictionary).Select(e => $"{ToPlainText(e.Key)}: {ToPlainText(e.Value)}"));
             case IEnumerable sequence:
                 return string.Join(Environment.NewLine, Take(sequence).Select(item => ToPlainText(item)));
         }
@@ -109,19 +117,31 @@ public static class Formatter
             : string.Join(Environment.NewLine, Members(value).Select(m => $"{m.Name}: {ToPlainText(m.Value)}"));
     }
 
+    // .NET Interactive wraps a plain value in this element; the same markup keeps the two kernels' outputs comparable.
+    private static string PlainHtml(object? value) => "<div class=\"dni-plaintext\"><pre>" + WebUtility.HtmlEncode(ToPlainText(value)) + "</pre></div>";
+
     private static string ToHtml(object? value)
     {
         switch (value)
         {
             case IHtmlContent html: return HtmlToString(html);
-            case null or string or IFormattable or bool or char: return "<pre>" + WebUtility.HtmlEncode(ToPlainText(value)) + "</pre>";
+            case null or string or IFormattable or bool or char or Type or Exception: return PlainHtml(value);
             case IDictionary dictionary:
-                return Table(new[] { "key", "value" }, dictionary.Cast<DictionaryEntry>().Select(e => new[] { e.Key, e.Value }).ToList(), dictionary.Count);
+                return Table(new[] { "key", "value" }, Entries(dictionary).Select(e => new[] { e.Key, e.Value }).ToList(), dictionary.Count);
             case IEnumerable sequence:
                 return SequenceTable(sequence);
         }
         var members = Members(value).ToList();
         return Table(members.Select(m => m.Name).ToArray(), new List<object?[]> { members.Select(m => m.Value).ToArray() }, 1);
+    }
+
+    // IDictionary's own enumerator yields DictionaryEntry; enumerating it as IEnumerable yields what the type chooses
+    // (KeyValuePair for Dictionary<K,V>), which a cast to DictionaryEntry turned into an InvalidCastException.
+    private static IEnumerable<DictionaryEntry> Entries(IDictionary dictionary)
+    {
+        var enumerator = dictionary.GetEnumerator();
+        for (var i = 0; i < ListExpansionLimit && enumerator.MoveNext(); i++)
+            yield return enumerator.Entry;
     }
 
     private static string SequenceTable(IEnumerable sequence)
@@ -138,7 +158,8 @@ public static class Formatter
         return Table(columns, rows, total);
     }
 
-    private static string Table(IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, int total)
+    /// <summary>An HTML table of <paramref name="rows"/> under <paramref name="columns"/>; each cell's value as plain text.</summary>
+    internal static string Table(IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, int total)
     {
         var html = new StringBuilder("<table><thead><tr>");
         foreach (var column in columns)
@@ -159,7 +180,8 @@ public static class Formatter
 
     private static IEnumerable<object?> Take(IEnumerable sequence) => sequence.Cast<object?>().Take(ListExpansionLimit);
 
-    private static IEnumerable<(string Name, object? Value)> Members(object value) =>
+    /// <summary>The public properties and fields of <paramref name="value"/>, a throwing getter shown as its exception's name.</summary>
+    internal static IEnumerable<(string Name, object? Value)> Members(object value) =>
         value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0 && p.CanRead)
             .Select(p => (p.Name, SafeGet(p, value)))

@@ -75,7 +75,9 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                     stopReason = "stopped by the user";
                 if (packages.Failure is not null && stopReason is null && NuGetPackage.AnyIn(cell.Source))
                 {
-                    stopReason = "its NuGet packages could not be restored";
+                    // As in VS Code: the cell that asks fails; with --continue-on-error the ones after it still run.
+                    if (!options.ContinueOnError)
+                        stopReason = "its NuGet packages could not be restored";
                     outcome = Failure(number, "PackageRestoreFailed", options.Redact(packages.Failure));
                 }
                 else if (kernelFailure is not null)

@@ -26,12 +26,13 @@ public interface ICellSink
 /// </summary>
 public sealed class CSharpScriptKernel
 {
-    /// <summary>The usings .NET Interactive's C# kernel gives every cell, plus System.IO for the runbooks' file work.</summary>
+    /// <summary>
+    /// The usings .NET Interactive's C# kernel (VS Code's) gives every cell, no more: a notebook that leans on one it
+    /// lacks (System.IO, System.Threading, the formatting namespace) must fail here as it does there.
+    /// </summary>
     public static readonly ImmutableArray<string> DefaultImports =
     [
-        "System", "System.IO", "System.Linq", "System.Text", "System.Collections", "System.Collections.Generic",
-        "System.Threading", "System.Threading.Tasks", "Microsoft.DotNet.Interactive", "Microsoft.DotNet.Interactive.Formatting",
-        "Microsoft.AspNetCore.Html",
+        "System", "System.Text", "System.Collections", "System.Collections.Generic", "System.Threading.Tasks", "System.Linq",
     ];
 
     // Reading ~200 assemblies' metadata is the costly part of a kernel's start: done once per process.
@@ -111,7 +112,17 @@ public sealed class CSharpScriptKernel
         if (_state.Exception is { } exception)
             return RuntimeError(exception, cellPath);
         if (_state.ReturnValue is { } value)
-            sink.Result([.. Formatter.FormatAll(value).Select(f => new MimeData(f.MimeType, f.Value))]);
+        {
+            // A formatter that throws (a notebook's own, or ours on a value it cannot take) fails this cell, not the kernel.
+            try
+            {
+                sink.Result([.. Formatter.FormatAll(value).Select(f => new MimeData(f.MimeType, f.Value))]);
+            }
+            catch (Exception e)
+            {
+                return RuntimeError(e, cellPath);
+            }
+        }
         return null;
     }
 

@@ -27,7 +27,8 @@ public class NotebookExecutorTests
         var value = Assert.IsType<DisplayOutput>(Assert.Single(result.CodeCell(1).Outputs));
         Assert.True(value.IsResult);
         Assert.Equal(2, value.ExecutionCount);
-        Assert.Equal("42", value.Text("text/plain"));
+        // Like VS Code's kernel: a number is text/html (only a string is text/plain).
+        Assert.Equal("<div class=\"dni-plaintext\"><pre>42</pre></div>", value.Text("text/html"));
     }
 
     [Fact]
@@ -159,7 +160,7 @@ public class NotebookExecutorTests
         var options = new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(3) };
         var result = await Engine.RunAsync(Engine.Cells(
             "Console.WriteLine(\"before\");",
-            $"var child = System.Diagnostics.Process.Start(\"sleep\", \"300\");\nFile.WriteAllText(\"{pidFile}\", child.Id.ToString());\nConsole.WriteLine(\"spinning\");\nwhile (true) {{ }}",
+            $"var child = System.Diagnostics.Process.Start(\"sleep\", \"300\");\nSystem.IO.File.WriteAllText(\"{pidFile}\", child.Id.ToString());\nConsole.WriteLine(\"spinning\");\nwhile (true) {{ }}",
             "Console.WriteLine(\"after\");"), folder.Path, options);
 
         Assert.False(result.Succeeded);
@@ -175,7 +176,7 @@ public class NotebookExecutorTests
     [Fact]
     public async Task An_awaited_call_that_never_returns_times_out()
     {
-        var result = await Engine.RunAsync(Engine.Cells("await Task.Delay(Timeout.Infinite);"), options: new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(2) });
+        var result = await Engine.RunAsync(Engine.Cells("await Task.Delay(System.Threading.Timeout.Infinite);"), options: new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(2) });
 
         Assert.Equal(CellStatus.TimedOut, result.Cells[0].Status);
         Assert.Equal("CellTimeout", Assert.IsType<ErrorOutput>(result.CodeCell(0).Outputs.Last()).Name);

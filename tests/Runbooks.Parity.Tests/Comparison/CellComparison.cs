@@ -1,0 +1,104 @@
+using System.Text.RegularExpressions;
+
+namespace Runbooks.Tests.Parity.Comparison;
+
+/// <summary>One way a cell differs between the engine and the real kernel; <see cref="Known"/> ones are listed in docs/engine.md.</summary>
+public sealed record CellDifference(int Cell, string What, bool Known)
+{
+    public override string ToString() => $"cell {Cell}: {(Known ? "(known) " : "")}{What}";
+}
+
+/// <summary>
+/// Compares a cell as the engine ran it with the same cell run by the real kernel: success, then the outputs in order
+/// (kind and MIME types), then each output's text. Text is compared after masking what differs from one run to the
+/// next on live machines (numbers, keys, the real kernel's style sheet), so a difference left is one of form.
+/// </summary>
+public static partial class CellComparison
+{
+    public static IReadOnlyList<CellDifference> Compare(int cell, ObservedCell ours, ObservedCell real)
+    {
+        var differences = new List<CellDifference>();
+        if (ours.Succeeded != real.Succeeded)
+        {
+            differences.Add(new(cell, ours.Succeeded
+                ? $"passes in the engine, fails in the real kernel: {FirstLine(real.Error)}"
+                : $"fails in the engine ({FirstLine(ours.Error)}), passes in the real kernel", false));
+            return differences;
+        }
+        var mine = Merged(ours.Outputs);
+        var theirs = Merged(real.Outputs);
+        var shape = string.Join("; ", mine.Select(o => o.ToString()));
+        var realShape = string.Join("; ", theirs.Select(o => o.ToString()));
+        if (shape != realShape)
+        {
+            differences.Add(new(cell, $"outputs differ: engine [{shape}], real kernel [{realShape}]", false));
+            return differences;
+        }
+        for (var i = 0; i < mine.Count; i++)
+        {
+            foreach (var ((mime, value), (_, realValue)) in mine[i].Data.Zip(theirs[i].Data))
+            {
+                var (a, b) = (Normalize(value), Normalize(realValue));
+                if (a == b)
+                    continue;
+                // The real kernel renders objects and collections as its own tree and table markup; the engine's table
+                // shows the same values but not in the same markup (docs/engine.md, "Differences").
+                if (real.StrayUpdates.SelectMany(u => u).Any(u => u.MimeType == mime && Normalize(u.Value) == a))
+                {
+                    differences.Add(new(cell, $"output {i + 1} ({mime}): the engine shows the display's update, the real kernel sent that update under another id", true));
+                    continue;
+                }
+                var known = mime == "text/html" && realValue.Contains("class=\"dni-", StringComparison.Ordinal) && !value.Equals(realValue, StringComparison.Ordinal)
+                    && !realValue.StartsWith("<div class=\"dni-plaintext\">", StringComparison.Ordinal);
+                differences.Add(new(cell, $"output {i + 1} ({mime}) differs: engine {Excerpt(a, b)}, real kernel {Excerpt(b, a)}", known));
+            }
+        }
+        return differences;
+    }
+
+    /// <summary>Adjacent stream outputs of one kind joined: how a kernel splits what a cell printed is not part of the result.</summary>
+    private static List<ObservedOutput> Merged(IReadOnlyList<ObservedOutput> outputs)
+    {
+        var merged = new List<ObservedOutput>();
+        foreach (var output in outputs)
+        {
+            if (output.Kind is OutputKind.Stdout or OutputKind.Stderr && merged.Count > 0 && merged[^1].Kind == output.Kind)
+                merged[^1] = new ObservedOutput(output.Kind, [("text/plain", merged[^1].Data[0].Value + output.Data[0].Value)]);
+            else
+                merged.Add(output);
+        }
+        return merged;
+    }
+
+    /// <summary>The text with what changes between two runs on live machines masked: numbers, base64 keys, hex digests, style sheets.</summary>
+    public static string Normalize(string text)
+    {
+        var normalized = StyleSheet().Replace(text.ReplaceLineEndings("\n"), string.Empty);
+        normalized = Base64Key().Replace(normalized, "KEY");
+        normalized = Hex().Replace(normalized, "HEX");
+        return Digits().Replace(normalized, "0");
+    }
+
+    private static string Excerpt(string text, string other)
+    {
+        var at = 0;
+        while (at < text.Length && at < other.Length && text[at] == other[at])
+            at++;
+        var start = Math.Max(0, at - 40);
+        return $"\"…{text.Substring(start, Math.Min(120, text.Length - start))}…\" (at {at} of {text.Length})";
+    }
+
+    private static string FirstLine(string? text) => (text ?? "no message").ReplaceLineEndings("\n").Split('\n')[0];
+
+    [GeneratedRegex("<style>.*?</style>", RegexOptions.Singleline)]
+    private static partial Regex StyleSheet();
+
+    [GeneratedRegex("[A-Za-z0-9+/]{42,43}=")]
+    private static partial Regex Base64Key();
+
+    [GeneratedRegex("\\b[0-9a-f]{12,}\\b")]
+    private static partial Regex Hex();
+
+    [GeneratedRegex("[0-9]+")]
+    private static partial Regex Digits();
+}
