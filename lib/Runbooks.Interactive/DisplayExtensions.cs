@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Formatting;
@@ -27,9 +28,26 @@ public static class DisplayExtensions
             : Formatter.Members(item).Select(m => m.Value).ToArray()).ToList();
         return DisplayBus.Show(new[]
         {
-            new FormattedValue(Formatter.Html, Formatter.Table(columns, values, values.Count)),
+            new FormattedValue(Formatter.Html, Table(columns, values)),
             new FormattedValue("text/csv", Csv(columns, values)),
         });
+    }
+
+    // The markup of .NET Interactive's DisplayTable: headers in spans, strings as they are, other values as the formatter shows them.
+    private static string Table(IReadOnlyList<string> columns, IEnumerable<object?[]> rows)
+    {
+        var html = new StringBuilder("<table><thead><tr>");
+        foreach (var column in columns)
+            html.Append("<td><span>").Append(WebUtility.HtmlEncode(column)).Append("</span></td>");
+        html.Append("</tr></thead><tbody>");
+        foreach (var row in rows)
+        {
+            html.Append("<tr>");
+            foreach (var value in row)
+                html.Append("<td>").Append(value is string text ? WebUtility.HtmlEncode(text) : value.ToDisplayString(Formatter.Html)).Append("</td>");
+            html.Append("</tr>");
+        }
+        return html.Append("</tbody></table>").ToString();
     }
 
     private static string Csv(IReadOnlyList<string> columns, IEnumerable<object?[]> rows)

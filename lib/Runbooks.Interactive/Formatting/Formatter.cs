@@ -68,15 +68,8 @@ public static class Formatter
 
     private static string Format(object? value, string mimeType)
     {
-        if (value is not null)
-        {
-            var custom = s_custom.Where(kv => kv.Key.MimeType == mimeType && kv.Key.Type.IsAssignableFrom(value.GetType()))
-                .OrderBy(kv => Depth(kv.Key.Type, value.GetType()))
-                .Select(kv => kv.Value)
-                .FirstOrDefault();
-            if (custom is not null)
-                return custom(value);
-        }
+        if (value is not null && CustomFormatter(value, mimeType) is { } custom)
+            return custom(value);
         return mimeType switch
         {
             Html => ToHtml(value),
@@ -87,6 +80,12 @@ public static class Formatter
         };
     }
 
+    private static Func<object, string>? CustomFormatter(object value, string mimeType) =>
+        s_custom.Where(kv => kv.Key.MimeType == mimeType && kv.Key.Type.IsAssignableFrom(value.GetType()))
+            .OrderBy(kv => Depth(kv.Key.Type, value.GetType()))
+            .Select(kv => kv.Value)
+            .FirstOrDefault();
+
     // The registration closest to the value's own type wins over one for a base type or interface.
     private static int Depth(Type registered, Type actual)
     {
@@ -96,8 +95,6 @@ public static class Formatter
                 return depth;
         return int.MaxValue;
     }
-
-    private static bool IsScalar(object? value) => value is null or string or IFormattable or bool or char or Type or Exception;
 
     private static string ToPlainText(object? value)
     {
@@ -117,23 +114,15 @@ public static class Formatter
             : string.Join(Environment.NewLine, Members(value).Select(m => $"{m.Name}: {ToPlainText(m.Value)}"));
     }
 
-    // .NET Interactive wraps a plain value in this element; the same markup keeps the two kernels' outputs comparable.
-    private static string PlainHtml(object? value) => "<div class=\"dni-plaintext\"><pre>" + WebUtility.HtmlEncode(ToPlainText(value)) + "</pre></div>";
+    private static string ToHtml(object? value) =>
+        value is Microsoft.AspNetCore.Html.IHtmlContent html ? HtmlToString(html) : HtmlFormatter.Format(value, NestedHtml);
 
-    private static string ToHtml(object? value)
+    // What a value nested in a tree or table shows: its own registered text/html, or HTML content as it is.
+    private static string? NestedHtml(object value) => value switch
     {
-        switch (value)
-        {
-            case IHtmlContent html: return HtmlToString(html);
-            case null or string or IFormattable or bool or char or Type or Exception: return PlainHtml(value);
-            case IDictionary dictionary:
-                return Table(new[] { "key", "value" }, Entries(dictionary).Select(e => new[] { e.Key, e.Value }).ToList(), dictionary.Count);
-            case IEnumerable sequence:
-                return SequenceTable(sequence);
-        }
-        var members = Members(value).ToList();
-        return Table(members.Select(m => m.Name).ToArray(), new List<object?[]> { members.Select(m => m.Value).ToArray() }, 1);
-    }
+        IHtmlContent html => HtmlToString(html),
+        _ => CustomFormatter(value, Html) is { } custom ? custom(value) : null,
+    };
 
     // IDictionary's own enumerator yields DictionaryEntry; enumerating it as IEnumerable yields what the type chooses
     // (KeyValuePair for Dictionary<K,V>), which a cast to DictionaryEntry turned into an InvalidCastException.
@@ -142,40 +131,6 @@ public static class Formatter
         var enumerator = dictionary.GetEnumerator();
         for (var i = 0; i < ListExpansionLimit && enumerator.MoveNext(); i++)
             yield return enumerator.Entry;
-    }
-
-    private static string SequenceTable(IEnumerable sequence)
-    {
-        var items = Take(sequence).ToList();
-        var total = sequence is ICollection c ? c.Count : items.Count;
-        var first = items.FirstOrDefault(i => i is not null);
-        if (first is null || IsScalar(first))
-            return Table(new[] { "value" }, items.Select(i => new[] { i }).ToList(), total);
-        var columns = Members(first).Select(m => m.Name).ToArray();
-        var rows = items.Select(item => item is null
-            ? new object?[columns.Length]
-            : Members(item).Select(m => m.Value).ToArray()).ToList();
-        return Table(columns, rows, total);
-    }
-
-    /// <summary>An HTML table of <paramref name="rows"/> under <paramref name="columns"/>; each cell's value as plain text.</summary>
-    internal static string Table(IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, int total)
-    {
-        var html = new StringBuilder("<table><thead><tr>");
-        foreach (var column in columns)
-            html.Append("<th>").Append(WebUtility.HtmlEncode(column)).Append("</th>");
-        html.Append("</tr></thead><tbody>");
-        foreach (var row in rows)
-        {
-            html.Append("<tr>");
-            foreach (var cell in row)
-                html.Append("<td>").Append(WebUtility.HtmlEncode(ToPlainText(cell))).Append("</td>");
-            html.Append("</tr>");
-        }
-        html.Append("</tbody></table>");
-        if (total > rows.Count)
-            html.Append("<p>(").Append((total - rows.Count).ToString(CultureInfo.InvariantCulture)).Append(" more)</p>");
-        return html.ToString();
     }
 
     private static IEnumerable<object?> Take(IEnumerable sequence) => sequence.Cast<object?>().Take(ListExpansionLimit);

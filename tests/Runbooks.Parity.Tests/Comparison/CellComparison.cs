@@ -27,6 +27,8 @@ public static partial class CellComparison
         }
         var mine = Merged(ours.Outputs);
         var theirs = Merged(real.Outputs);
+        if (theirs.RemoveAll(IsRestoreProgress) > 0)
+            differences.Add(new(cell, "the real kernel shows its NuGet restore's progress (Installing/Installed Packages); the engine restores before the first cell", true));
         var shape = string.Join("; ", mine.Select(o => o.ToString()));
         var realShape = string.Join("; ", theirs.Select(o => o.ToString()));
         if (shape != realShape)
@@ -48,13 +50,30 @@ public static partial class CellComparison
                     differences.Add(new(cell, $"output {i + 1} ({mime}): the engine shows the display's update, the real kernel sent that update under another id", true));
                     continue;
                 }
-                var known = mime == "text/html" && realValue.Contains("class=\"dni-", StringComparison.Ordinal) && !value.Equals(realValue, StringComparison.Ordinal)
-                    && !realValue.StartsWith("<div class=\"dni-plaintext\">", StringComparison.Ordinal);
-                differences.Add(new(cell, $"output {i + 1} ({mime}) differs: engine {Excerpt(a, b)}, real kernel {Excerpt(b, a)}", known));
+                if (mime == "text/html" && Skeleton(a) == Skeleton(b))
+                {
+                    // The same markup around different values: the machines' state, not the kernel, differs.
+                    differences.Add(new(cell, $"output {i + 1} ({mime}): same markup, other values: engine {Excerpt(a, b)}, real kernel {Excerpt(b, a)}", true));
+                    continue;
+                }
+                // The real kernel renders objects and collections as its own tree and table markup; the engine's
+                // shows the same values in other markup (docs/engine.md, "Differences from VS Code's kernel").
+                var known = (mime == "text/html" && realValue.Contains("class=\"dni-", StringComparison.Ordinal)
+                    && !realValue.StartsWith("<div class=\"dni-plaintext\">", StringComparison.Ordinal)) || (mime != "text/html" && ours.LiveOutput);
+                differences.Add(new(cell, $"output {i + 1} ({mime}) differs{(ours.LiveOutput && known ? " (live output)" : "")}: engine {Excerpt(a, b)}, real kernel {Excerpt(b, a)}", known));
             }
         }
         return differences;
     }
+
+    /// <summary>The HTML's tags alone, text between them dropped.</summary>
+    public static string Skeleton(string html) => string.Concat(Tag().Matches(html).Select(m => m.Value));
+
+    private static bool IsRestoreProgress(ObservedOutput output) =>
+        output.Kind == OutputKind.Display && output.Data.Any(d => d.MimeType == "text/html"
+            && (d.Value.Contains("<strong>Installing Packages</strong>", StringComparison.Ordinal)
+                || d.Value.Contains("<strong>Installed Packages</strong>", StringComparison.Ordinal)
+                || d.Value.Contains("<strong>Restore sources</strong>", StringComparison.Ordinal)));
 
     /// <summary>Adjacent stream outputs of one kind joined: how a kernel splits what a cell printed is not part of the result.</summary>
     private static List<ObservedOutput> Merged(IReadOnlyList<ObservedOutput> outputs)
@@ -98,6 +117,9 @@ public static partial class CellComparison
 
     [GeneratedRegex("\\b[0-9a-f]{12,}\\b")]
     private static partial Regex Hex();
+
+    [GeneratedRegex("<[^>]*>")]
+    private static partial Regex Tag();
 
     [GeneratedRegex("[0-9]+")]
     private static partial Regex Digits();

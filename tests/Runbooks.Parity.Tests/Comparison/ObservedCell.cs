@@ -25,6 +25,12 @@ public sealed class ObservedOutput(OutputKind kind, IReadOnlyList<(string MimeTy
 /// <summary>How a cell ended in one kernel and what it showed, in the shape both kernels can be read into.</summary>
 public sealed record ObservedCell(bool Succeeded, string? Error, IReadOnlyList<ObservedOutput> Outputs)
 {
+    /// <summary>The cell's tag that says its text shows live state of a machine (listeners, uptime), which two runs need not share.</summary>
+    public const string LiveOutputTag = "live-output";
+
+    /// <summary>Tagged <see cref="LiveOutputTag"/>: text differences are listed, not failed; kinds and MIME types still count.</summary>
+    public bool LiveOutput { get; init; }
+
     /// <summary>Display updates the real kernel sent under an id no display of the run had.</summary>
     public IReadOnlyList<IReadOnlyList<(string MimeType, string Value)>> StrayUpdates { get; init; } = [];
 
@@ -41,6 +47,6 @@ public sealed record ObservedCell(bool Succeeded, string? Error, IReadOnlyList<O
             _ => null,
         }).OfType<ObservedOutput>().ToList();
         var error = cell.Outputs.OfType<ErrorOutput>().Select(e => $"{e.Name}: {e.Value}").FirstOrDefault();
-        return new ObservedCell(run.Status == CellStatus.Ok, error, outputs);
+        return new ObservedCell(run.Status == CellStatus.Ok, error, outputs) { LiveOutput = cell.HasTag(LiveOutputTag) };
     }
 }
