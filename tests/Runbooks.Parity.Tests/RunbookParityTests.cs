@@ -64,7 +64,7 @@ public static class ParityRun
             number++;
             if (cell.Kind != CellKind.Code || ObservedCell.FromExecuted(cell) is not { } ours)
                 continue;
-            var real = await kernel.SubmitAsync(cell.Source, cellTimeout);
+            var real = await kernel.SubmitAsync(cell.Source, cell.Language, cellTimeout);
             compared++;
             var found = CellComparison.Compare(number, ours, real);
             differences.AddRange(found);

@@ -73,7 +73,9 @@ public static partial class CellComparison
         output.Kind == OutputKind.Display && output.Data.Any(d => d.MimeType == "text/html"
             && (d.Value.Contains("<strong>Installing Packages</strong>", StringComparison.Ordinal)
                 || d.Value.Contains("<strong>Installed Packages</strong>", StringComparison.Ordinal)
-                || d.Value.Contains("<strong>Restore sources</strong>", StringComparison.Ordinal)));
+                || d.Value.Contains("<strong>Restore sources</strong>", StringComparison.Ordinal)
+                // What a failed restore's progress display is updated to at its end: its three sections, empty.
+                || d.Value.Trim() == "<div><div></div><div></div><div></div></div>"));
 
     /// <summary>Adjacent stream outputs of one kind joined: how a kernel splits what a cell printed is not part of the result.</summary>
     private static List<ObservedOutput> Merged(IReadOnlyList<ObservedOutput> outputs)

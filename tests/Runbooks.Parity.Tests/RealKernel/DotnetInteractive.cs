@@ -58,14 +58,14 @@ public sealed class DotnetInteractive : IAsyncDisposable
     }
 
     /// <summary>Runs one cell; returns how it ended and what it produced, displays updated later included.</summary>
-    public async Task<ObservedCell> SubmitAsync(string code, TimeSpan timeout)
+    public async Task<ObservedCell> SubmitAsync(string code, string kernelName, TimeSpan timeout)
     {
         var token = $"parity-{++_next}";
         var command = new JsonObject
         {
             ["token"] = token,
             ["commandType"] = "SubmitCode",
-            ["command"] = new JsonObject { ["code"] = code, ["targetKernelName"] = "csharp" },
+            ["command"] = new JsonObject { ["code"] = code, ["targetKernelName"] = kernelName },
         };
         await _process.StandardInput.WriteLineAsync(command.ToJsonString()).ConfigureAwait(false);
         await _process.StandardInput.FlushAsync().ConfigureAwait(false);
@@ -96,7 +96,13 @@ public sealed class DotnetInteractive : IAsyncDisposable
                 shown.Data = Values(payload);
                 continue;
             }
-            if (envelope["command"]?["token"]?.GetValue<string>() != token)
+            // A cell with magic lines runs as sub-commands whose tokens extend the cell's ("parity-3.1"); only the cell's
+            // own CommandSucceeded or CommandFailed ends it.
+            var eventToken = envelope["command"]?["token"]?.GetValue<string>() ?? string.Empty;
+            var own = eventToken == token;
+            if (!own && !eventToken.StartsWith(token + ".", StringComparison.Ordinal))
+                continue;
+            if (!own && type is "CommandSucceeded" or "CommandFailed")
                 continue;
             switch (type)
             {

@@ -41,12 +41,13 @@ public sealed class CSharpScriptKernel
     private readonly string _baseDirectory;
     private readonly ScriptOptions _options;
     private ScriptState<object>? _state;
+    private ImmutableDictionary<string, string> _valueCells = ImmutableDictionary<string, string>.Empty;
 
     public CSharpScriptKernel(string baseDirectory, IEnumerable<string>? extraReferences = null)
     {
         _baseDirectory = Path.GetFullPath(baseDirectory);
         _options = ScriptOptions.Default
-            .WithReferences(s_references.Value.AddRange((extraReferences ?? []).Select(Reference)))
+            .WithReferences(s_references.Value.AddRange((extraReferences ?? []).Select(PackageReference)))
             .WithImports(DefaultImports.Append("Microsoft.DotNet.Interactive.Kernel"))
             .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(_baseDirectory).WithSearchPaths(_baseDirectory))
             .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(_baseDirectory).WithSearchPaths(_baseDirectory))
@@ -62,6 +63,20 @@ public sealed class CSharpScriptKernel
     // maps each file and reads what the compiler asks for; MetadataReference.CreateFromFile would read
     // ~180 whole files (measured: 214 → 140 MiB kernel peak, 100–150 → ~10 ms to load, docs/benchmarks.md).
     private static MetadataReference Reference(string path) => AssemblyMetadata.CreateFromFile(path).GetReference(filePath: path);
+
+    /// <summary>The extern alias under which a package's own copy of .NET Interactive is referenced (<c>extern alias DotNetInteractive;</c>).</summary>
+    public const string DotNetInteractiveAlias = "DotNetInteractive";
+
+    // A package that brings the real .NET Interactive (or ASP.NET's HTML types) would put a second Kernel, Formatter,
+    // DisplayExtensions, HtmlString in the global namespace beside the engine's look-alikes: every later cell failed with
+    // CS0433. Referenced under an alias, the package's code still binds to them at run time, and cells keep the engine's.
+    private static MetadataReference PackageReference(string path)
+    {
+        var name = Path.GetFileName(path);
+        var collides = name.StartsWith("Microsoft.DotNet.Interactive", StringComparison.Ordinal)
+            || name.StartsWith("Microsoft.AspNetCore.Html", StringComparison.Ordinal);
+        return collides ? Reference(path).WithAliases([DotNetInteractiveAlias]) : Reference(path);
+    }
 
     private static IEnumerable<MetadataReference> DefaultReferences()
     {
@@ -86,10 +101,22 @@ public sealed class CSharpScriptKernel
         _ = warmUp.ReturnValue;
     }
 
+    /// <summary>Keeps a <c>#!value --name NAME</c> cell's text for <c>#!share --from value NAME</c>; returns null, or why it cannot.</summary>
+    public KernelError? StoreValueCell(string source)
+    {
+        if (MagicCommands.ValueCell(source) is not var (name, text))
+            return new KernelError("UnsupportedFeature", "a value cell must start with #!value --name NAME (its text is then shared with #!share --from value NAME)", 1, []);
+        _valueCells = _valueCells.SetItem(name, text);
+        // VS Code's value kernel shows what it keeps.
+        text.DisplayAs(Formatter.PlainText);
+        return null;
+    }
+
     /// <summary>Runs one cell; returns null when it succeeded, otherwise why it failed.</summary>
     public async Task<KernelError?> ExecuteAsync(int cellNumber, string source, ICellSink sink)
     {
-        var cell = PreparedCell.From(source);
+        var cell = PreparedCell.From(source, new KernelValues(
+            [.. (_state?.Variables ?? []).Select(v => v.Name).Distinct()], _valueCells));
         if (cell.Unsupported is { } unsupported)
             return new KernelError("UnsupportedFeature", unsupported, null, []);
 

@@ -68,9 +68,12 @@ public static class KernelServer
 
             sink.Cell = request.Cell;
             var stopwatch = Stopwatch.StartNew();
-            var error = request.Language is null or KernelNames.CSharp
-                ? await kernel.ExecuteAsync(request.Cell, request.Code ?? string.Empty, sink).ConfigureAwait(false)
-                : new KernelError("UnsupportedKernel", $"this engine runs C# cells only; the cell is '{request.Language}'.", null, []);
+            var error = request.Language switch
+            {
+                null or KernelNames.CSharp => await kernel.ExecuteAsync(request.Cell, request.Code ?? string.Empty, sink).ConfigureAwait(false),
+                KernelNames.Value => kernel.StoreValueCell(request.Code ?? string.Empty),
+                _ => new KernelError("UnsupportedKernel", $"this engine runs C# cells only; the cell is '{request.Language}'.", null, []),
+            };
             capturedOut.Flush();
             capturedErr.Flush();
             rawOut.WriteLine(Sentinel(request.Cell));

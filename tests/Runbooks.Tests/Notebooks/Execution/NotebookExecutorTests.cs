@@ -60,7 +60,7 @@ public class NotebookExecutorTests
         Assert.Equal("done", first[0].Text("text/plain"));          // updated in place from a later cell
         Assert.Equal("<b>bold</b>", first[1].Text("text/html"));
         Assert.Equal("<i>html</i>", first[2].Text("text/html"));
-        Assert.Contains("<td>2</td>", first[3].Text("text/html"), StringComparison.Ordinal);
+        Assert.Equal("<div class=\"dni-plaintext\"><pre>[ 1, 2 ]</pre></div>", first[3].Text("text/html"));
         Assert.Equal("<em>data0</em>", Assert.IsType<DisplayOutput>(Assert.Single(result.CodeCell(1).Outputs)).Text("text/html"));
         var third = Assert.IsType<DisplayOutput>(Assert.Single(result.CodeCell(2).Outputs));
         Assert.Equal(["text/plain"], third.Data.Select(d => d.MimeType));
