@@ -23,7 +23,7 @@ public static class Formatter
     public const string Html = "text/html";
     public const string Json = "application/json";
 
-    private const int MaxRows = 200;
+    private const int MaxRows = 20;   // as .NET Interactive
     private static readonly ConcurrentDictionary<(Type Type, string MimeType), Func<object, string>> s_custom = new();
 
     /// <summary>The number of sequence items a table shows before it says how many were left out.</summary>

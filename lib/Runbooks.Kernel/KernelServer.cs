@@ -16,8 +16,6 @@ public static class KernelServer
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
-    public static string Sentinel(int cell) => $"\u0001runbook-cell-end:{cell}\u0001";
-
     public static async Task<int> RunAsync(string socketPath)
     {
         // The compiler's warm-up overlaps with connecting and with the engine's own start.
@@ -76,8 +74,8 @@ public static class KernelServer
             };
             capturedOut.Flush();
             capturedErr.Flush();
-            rawOut.WriteLine(Sentinel(request.Cell));
-            rawErr.WriteLine(Sentinel(request.Cell));
+            rawOut.WriteLine(KernelMessage.Sentinel(request.Cell));
+            rawErr.WriteLine(KernelMessage.Sentinel(request.Cell));
             channel.Send(new KernelMessage
             {
                 Type = KernelMessage.Types.Complete,
