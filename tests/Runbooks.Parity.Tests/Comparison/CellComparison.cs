@@ -114,7 +114,7 @@ public static partial class CellComparison
     [GeneratedRegex("<style>.*?</style>", RegexOptions.Singleline)]
     private static partial Regex StyleSheet();
 
-    [GeneratedRegex("[A-Za-z0-9+/]{42,43}=")]
+    [GeneratedRegex("(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=")]
     private static partial Regex Base64Key();
 
     [GeneratedRegex("\\b[0-9a-f]{12,}\\b")]
