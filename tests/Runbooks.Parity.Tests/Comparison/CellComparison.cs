@@ -43,8 +43,6 @@ public static partial class CellComparison
                 var (a, b) = (Normalize(value), Normalize(realValue));
                 if (a == b)
                     continue;
-                // The real kernel renders objects and collections as its own tree and table markup; the engine's table
-                // shows the same values but not in the same markup (docs/engine.md, "Differences").
                 if (real.StrayUpdates.SelectMany(u => u).Any(u => u.MimeType == mime && Normalize(u.Value) == a))
                 {
                     differences.Add(new(cell, $"output {i + 1} ({mime}): the engine shows the display's update, the real kernel sent that update under another id", true));
@@ -56,10 +54,9 @@ public static partial class CellComparison
                     differences.Add(new(cell, $"output {i + 1} ({mime}): same markup, other values: engine {Excerpt(a, b)}, real kernel {Excerpt(b, a)}", true));
                     continue;
                 }
-                // The real kernel renders objects and collections as its own tree and table markup; the engine's
-                // shows the same values in other markup (docs/engine.md, "Differences from VS Code's kernel").
-                var known = (mime == "text/html" && realValue.Contains("class=\"dni-", StringComparison.Ordinal)
-                    && !realValue.StartsWith("<div class=\"dni-plaintext\">", StringComparison.Ordinal)) || (mime != "text/html" && ours.LiveOutput);
+                // Objects render in the real kernel's markup here too, so other markup is a difference; only a cell's
+                // live text may differ.
+                var known = mime != "text/html" && ours.LiveOutput;
                 differences.Add(new(cell, $"output {i + 1} ({mime}) differs{(ours.LiveOutput && known ? " (live output)" : "")}: engine {Excerpt(a, b)}, real kernel {Excerpt(b, a)}", known));
             }
         }
