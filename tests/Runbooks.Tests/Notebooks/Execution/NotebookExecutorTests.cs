@@ -236,9 +236,9 @@ public class NotebookExecutorTests
     [Fact]
     public async Task Unsupported_magic_commands_fail_with_a_clear_message()
     {
-        var result = await Engine.RunAsync(Engine.Cells("#!time\nvar t = 1;", "#!set --name x --value 1"), options: new ExecutionOptions { ContinueOnError = true });
+        var result = await Engine.RunAsync(Engine.Cells("#!time\nvar t = 1;", "#!lsmagic"), options: new ExecutionOptions { ContinueOnError = true });
         Assert.Contains("Wall time:", result.CodeCell(0).Stdout(), StringComparison.Ordinal);
-        Assert.Contains("'#!set' is not supported", result.Cells[1].Error, StringComparison.Ordinal);
+        Assert.Contains("'#!lsmagic' is not supported", result.Cells[1].Error, StringComparison.Ordinal);
     }
 
     [Fact]
