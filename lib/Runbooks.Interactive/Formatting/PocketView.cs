@@ -75,7 +75,8 @@ public sealed class PocketView : DynamicObject, IHtmlContent
                     WriteContent(writer, encoder, each);
                 break;
             default:
-                writer.Write(WebUtility.HtmlEncode(Convert.ToString(item, CultureInfo.InvariantCulture)));
+                // Any other value as the formatter shows it (a number in a dni-plaintext pre), as PocketView does.
+                writer.Write(Formatter.ToDisplayString(item, Formatter.Html));
                 break;
         }
     }
