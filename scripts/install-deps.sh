@@ -4,7 +4,7 @@
 # README set-up commands, by CI on a fresh machine and by .devcontainer/Dockerfile. Installs only
 # what is missing; with everything present it does not touch apt or npm at all and needs no root.
 #
-#   scripts/install-deps.sh [GROUP...]      GROUP: tools (default), bench, npm, all
+#   scripts/install-deps.sh [GROUP...]      GROUP: tools (default), bench, npm, parity, all
 #   scripts/install-deps.sh --list [GROUP...]   print the group's packages, one a line
 #   scripts/install-deps.sh --help
 #
@@ -72,7 +72,15 @@ NPM_FILES=(
   "plotly.js-basic-dist-min 4.1.1 sha512-1oNF8PeQx2hv/y7tqEVWKD3JGwn/MGEMQ8mL9HUwsaqG9FGy/OU5FHUHvzqbqxN4mnwZGI9abTiE775C4kkjMQ=="
 )
 
-readonly GROUPS_KNOWN="tools bench jupyter npm all"
+# parity: .NET tools the parity tests run (tests/Runbooks.Parity.Tests), installed with `dotnet tool install
+# --tool-path` into ${XDG_CACHE_HOME:-~/.cache}/runbook/tools/COMMAND/VERSION/ from the NuGet source dotnet is set up for.
+# "PACKAGE VERSION COMMAND". Microsoft.dotnet-interactive: the kernel VS Code's Polyglot Notebooks extension starts,
+# the other side of every parity comparison (never the engine of the product). Bump DotnetInteractive.Version with it.
+DOTNET_TOOLS=(
+  "Microsoft.dotnet-interactive 1.0.712001 dotnet-interactive"
+)
+
+readonly GROUPS_KNOWN="tools bench jupyter npm parity all"
 
 usage() {
   cat <<USAGE
@@ -85,6 +93,7 @@ Groups: tools (runbook tools: ssh, wg, wireguard-go, ip, iptables, nft, ping, cu
         jupyter (the Jupyter kernel's test clients: jupyter_client, nbclient, jupyter console,
                  Jupyter Notebook, chromium; and playwright-core from npm),
         npm (only the npm files the build embeds: plotly.js, into ~/.cache/runbook/npm),
+        parity (the .NET tools of the parity tests: dotnet-interactive, into ~/.cache/runbook/tools),
         all (everything).
 --list prints the Debian packages of the groups, one a line, and installs nothing.
 Needs root or sudo only when a Debian package is missing.
@@ -100,7 +109,7 @@ for arg in "$@"; do
   case "$arg" in
     -h|--help) usage; exit 0 ;;
     --list) list_only=1 ;;
-    tools|bench|jupyter|npm|all) groups+=("$arg") ;;
+    tools|bench|jupyter|npm|parity|all) groups+=("$arg") ;;
     *)
       printf "install-deps: unknown group '%s' (known: %s)\n" "$arg" "$GROUPS_KNOWN" >&2
       usage >&2
@@ -113,6 +122,7 @@ done
 # The packages of the chosen groups, in order, without duplicates; and whether the npm files are wanted.
 wanted=()
 want_npm=0
+want_tools=0
 declare -A seen=()
 add() { local p; for p in "$@"; do [[ -n ${seen[$p]:-} ]] || { seen[$p]=1; wanted+=("$p"); }; done; }
 for g in "${groups[@]}"; do
@@ -121,7 +131,8 @@ for g in "${groups[@]}"; do
     bench) add "${BENCH_PACKAGES[@]}" ;;
     jupyter) add "${JUPYTER_PACKAGES[@]}"; want_npm=1 ;;
     npm)   want_npm=1 ;;
-    all)   add "${TOOLS_PACKAGES[@]}" "${BENCH_PACKAGES[@]}" "${JUPYTER_PACKAGES[@]}"; want_npm=1 ;;
+    parity) want_tools=1 ;;
+    all)   add "${TOOLS_PACKAGES[@]}" "${BENCH_PACKAGES[@]}" "${JUPYTER_PACKAGES[@]}"; want_npm=1; want_tools=1 ;;
   esac
 done
 label="${groups[*]}"
@@ -244,4 +255,25 @@ if [[ ${#npm_wanted[@]} -gt 0 ]]; then
   log "fetched ${#fetched[@]} npm package(s) into $npm_cache in $((SECONDS - npm_start))s: ${fetched[*]}"
 elif [[ $want_npm -eq 1 ]]; then
   log "nothing to fetch: all ${#NPM_FILES[@]} npm package(s) are in $npm_cache"
+fi
+
+if [[ $want_tools -eq 1 ]]; then
+  tools_root="${XDG_CACHE_HOME:-$HOME/.cache}/runbook/tools"
+  installed=()
+  for entry in "${DOTNET_TOOLS[@]}"; do
+    read -r name version command <<<"$entry"
+    dir="$tools_root/$command/$version"
+    [[ -x $dir/$command ]] && continue
+    command -v dotnet >/dev/null 2>&1 || die "dotnet not found: the .NET SDK installs $name"
+    toollog=$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX")
+    dotnet tool install "$name" --version "$version" --tool-path "$dir" >"$toollog" 2>&1 \
+      || { cat "$toollog" >&2; rm -f "$toollog"; die "dotnet tool install $name $version failed"; }
+    rm -f "$toollog"
+    installed+=("$name@$version")
+  done
+  if [[ ${#installed[@]} -gt 0 ]]; then
+    log "installed ${#installed[@]} .NET tool(s) into $tools_root: ${installed[*]}"
+  else
+    log "nothing to install: all ${#DOTNET_TOOLS[@]} .NET tool(s) are in $tools_root"
+  fi
 fi

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.DotNet.Interactive.Formatting;
 
-[assembly: InternalsVisibleTo("Runbooks")]
+[assembly: InternalsVisibleTo("Runbooks.Kernel")]
 [assembly: InternalsVisibleTo("Runbooks.Jupyter")]
 [assembly: InternalsVisibleTo("Runbooks.Tests")]
 

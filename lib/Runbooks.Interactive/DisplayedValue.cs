@@ -18,13 +18,3 @@ public sealed class DisplayedValue
     public void Update(object? updatedValue) =>
         DisplayBus.Update(DisplayId, Formatter.FormatAll(updatedValue, _mimeTypes));
 }
-
-/// <summary>The <c>x.Display()</c> and <c>"…".DisplayAs(mime)</c> extensions of .NET Interactive.</summary>
-public static class DisplayExtensions
-{
-    public static DisplayedValue Display(this object? value, params string[] mimeTypes) =>
-        Kernel.display(value, mimeTypes);
-
-    public static DisplayedValue DisplayAs(this string value, string mimeType) =>
-        DisplayBus.Show(new[] { new FormattedValue(mimeType, value) });
-}

@@ -5,21 +5,25 @@ using System.Net;
 using System.Reflection;
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Json;
 using Microsoft.AspNetCore.Html;
 
 namespace Microsoft.DotNet.Interactive.Formatting;
 
 /// <summary>
-/// Turns cell values into outputs. Every value gets <c>text/plain</c> (what a terminal and a diff read)
-/// and, for objects and sequences, a <c>text/html</c> table (what VS Code and GitHub render).
-/// Notebooks can register their own renderings per type with <see cref="Register{T}(Func{T,string},string)"/>.
+/// Turns cell values into outputs with the MIME types .NET Interactive's C# kernel gives them (VS Code's):
+/// a string is <c>text/plain</c>, HTML content is <c>text/html</c> as-is, and every other value is <c>text/html</c>
+/// only. Asked for a MIME type no formatter serves (<c>display(x, "text/markdown")</c>), it throws as that kernel
+/// does; <c>"…".DisplayAs(mime)</c> is the form both accept. Notebooks register their own renderings per type with
+/// <see cref="Register{T}(Func{T,string},string)"/>.
 /// </summary>
 public static class Formatter
 {
     public const string PlainText = "text/plain";
     public const string Html = "text/html";
+    public const string Json = "application/json";
 
-    private const int MaxRows = 200;
+    private const int MaxRows = 20;   // as .NET Interactive
     private static readonly ConcurrentDictionary<(Type Type, string MimeType), Func<object, string>> s_custom = new();
 
     /// <summary>The number of sequence items a table shows before it says how many were left out.</summary>
@@ -41,7 +45,8 @@ public static class Formatter
     public static string ToDisplayString(this object? value, string mimeType = PlainText) =>
         FormatAll(value, new[] { mimeType })[0].Value;
 
-    /// <summary>The renderings of <paramref name="value"/>: the requested MIME types, or the preferred ones for its type.</summary>
+    /// <summary>The renderings of <paramref name="value"/>: the requested MIME types, or the preferred one for its type.</summary>
+    /// <exception cref="ArgumentException">a requested MIME type has no formatter for the value (as in .NET Interactive).</exception>
     public static IReadOnlyList<FormattedValue> FormatAll(object? value, params string[] mimeTypes)
     {
         var wanted = mimeTypes is { Length: > 0 } ? mimeTypes : PreferredMimeTypes(value);
@@ -54,8 +59,8 @@ public static class Formatter
             return new[] { Html };
         var custom = value is null ? Array.Empty<string>() : CustomMimeTypes(value.GetType());
         if (custom.Length > 0)
-            return custom.Contains(PlainText) ? custom : custom.Append(PlainText).ToArray();
-        return IsScalar(value) ? new[] { PlainText } : new[] { Html, PlainText };
+            return custom;
+        return value is string ? new[] { PlainText } : new[] { Html };
     }
 
     private static string[] CustomMimeTypes(Type type) =>
@@ -63,21 +68,23 @@ public static class Formatter
 
     private static string Format(object? value, string mimeType)
     {
-        if (value is not null)
-        {
-            var custom = s_custom.Where(kv => kv.Key.MimeType == mimeType && kv.Key.Type.IsAssignableFrom(value.GetType()))
-                .OrderBy(kv => Depth(kv.Key.Type, value.GetType()))
-                .Select(kv => kv.Value)
-                .FirstOrDefault();
-            if (custom is not null)
-                return custom(value);
-        }
+        if (value is not null && CustomFormatter(value, mimeType) is { } custom)
+            return custom(value);
         return mimeType switch
         {
             Html => ToHtml(value),
-            _ => ToPlainText(value),
+            PlainText => ToPlainText(value),
+            Json => JsonSerializer.Serialize(value),
+            _ => throw new ArgumentException($"No formatter is registered for MIME type {mimeType}. "
+                + $"Show a string as {mimeType} with \"…\".DisplayAs(\"{mimeType}\"), or register one with Formatter.Register<T>(…, \"{mimeType}\")."),
         };
     }
+
+    private static Func<object, string>? CustomFormatter(object value, string mimeType) =>
+        s_custom.Where(kv => kv.Key.MimeType == mimeType && kv.Key.Type.IsAssignableFrom(value.GetType()))
+            .OrderBy(kv => Depth(kv.Key.Type, value.GetType()))
+            .Select(kv => kv.Value)
+            .FirstOrDefault();
 
     // The registration closest to the value's own type wins over one for a base type or interface.
     private static int Depth(Type registered, Type actual)
@@ -89,8 +96,6 @@ public static class Formatter
         return int.MaxValue;
     }
 
-    private static bool IsScalar(object? value) => value is null or string or IFormattable or bool or char or Type or Exception;
-
     private static string ToPlainText(object? value)
     {
         switch (value)
@@ -100,7 +105,7 @@ public static class Formatter
             case IHtmlContent html: return HtmlToString(html);
             case IFormattable f: return f.ToString(null, CultureInfo.InvariantCulture);
             case IDictionary dictionary:
-                return string.Join(Environment.NewLine, dictionary.Cast<DictionaryEntry>().Select(e => $"{ToPlainText(e.Key)}: {ToPlainText(e.Value)}"));
+                return string.Join(Environment.NewLine, Entries(dictionary).Select(e => $"{ToPlainText(e.Key)}: {ToPlainText(e.Value)}"));
             case IEnumerable sequence:
                 return string.Join(Environment.NewLine, Take(sequence).Select(item => ToPlainText(item)));
         }
@@ -109,57 +114,29 @@ public static class Formatter
             : string.Join(Environment.NewLine, Members(value).Select(m => $"{m.Name}: {ToPlainText(m.Value)}"));
     }
 
-    private static string ToHtml(object? value)
-    {
-        switch (value)
-        {
-            case IHtmlContent html: return HtmlToString(html);
-            case null or string or IFormattable or bool or char: return "<pre>" + WebUtility.HtmlEncode(ToPlainText(value)) + "</pre>";
-            case IDictionary dictionary:
-                return Table(new[] { "key", "value" }, dictionary.Cast<DictionaryEntry>().Select(e => new[] { e.Key, e.Value }).ToList(), dictionary.Count);
-            case IEnumerable sequence:
-                return SequenceTable(sequence);
-        }
-        var members = Members(value).ToList();
-        return Table(members.Select(m => m.Name).ToArray(), new List<object?[]> { members.Select(m => m.Value).ToArray() }, 1);
-    }
+    private static string ToHtml(object? value) =>
+        value is Microsoft.AspNetCore.Html.IHtmlContent html ? HtmlToString(html) : HtmlFormatter.Format(value, NestedHtml);
 
-    private static string SequenceTable(IEnumerable sequence)
+    // What a value nested in a tree or table shows: its own registered text/html, or HTML content as it is.
+    private static string? NestedHtml(object value) => value switch
     {
-        var items = Take(sequence).ToList();
-        var total = sequence is ICollection c ? c.Count : items.Count;
-        var first = items.FirstOrDefault(i => i is not null);
-        if (first is null || IsScalar(first))
-            return Table(new[] { "value" }, items.Select(i => new[] { i }).ToList(), total);
-        var columns = Members(first).Select(m => m.Name).ToArray();
-        var rows = items.Select(item => item is null
-            ? new object?[columns.Length]
-            : Members(item).Select(m => m.Value).ToArray()).ToList();
-        return Table(columns, rows, total);
-    }
+        IHtmlContent html => HtmlToString(html),
+        _ => CustomFormatter(value, Html) is { } custom ? custom(value) : null,
+    };
 
-    private static string Table(IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, int total)
+    // IDictionary's own enumerator yields DictionaryEntry; enumerating it as IEnumerable yields what the type chooses
+    // (KeyValuePair for Dictionary<K,V>), which a cast to DictionaryEntry turned into an InvalidCastException.
+    private static IEnumerable<DictionaryEntry> Entries(IDictionary dictionary)
     {
-        var html = new StringBuilder("<table><thead><tr>");
-        foreach (var column in columns)
-            html.Append("<th>").Append(WebUtility.HtmlEncode(column)).Append("</th>");
-        html.Append("</tr></thead><tbody>");
-        foreach (var row in rows)
-        {
-            html.Append("<tr>");
-            foreach (var cell in row)
-                html.Append("<td>").Append(WebUtility.HtmlEncode(ToPlainText(cell))).Append("</td>");
-            html.Append("</tr>");
-        }
-        html.Append("</tbody></table>");
-        if (total > rows.Count)
-            html.Append("<p>(").Append((total - rows.Count).ToString(CultureInfo.InvariantCulture)).Append(" more)</p>");
-        return html.ToString();
+        var enumerator = dictionary.GetEnumerator();
+        for (var i = 0; i < ListExpansionLimit && enumerator.MoveNext(); i++)
+            yield return enumerator.Entry;
     }
 
     private static IEnumerable<object?> Take(IEnumerable sequence) => sequence.Cast<object?>().Take(ListExpansionLimit);
 
-    private static IEnumerable<(string Name, object? Value)> Members(object value) =>
+    /// <summary>The public properties and fields of <paramref name="value"/>, a throwing getter shown as its exception's name.</summary>
+    internal static IEnumerable<(string Name, object? Value)> Members(object value) =>
         value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0 && p.CanRead)
             .Select(p => (p.Name, SafeGet(p, value)))

@@ -77,6 +77,9 @@ public static class KernelNames
 {
     public const string CSharp = "csharp";
 
+    /// <summary>The value kernel: a cell of text kept under a name (<c>#!value --name NAME</c>), for C# cells to <c>#!share</c>.</summary>
+    public const string Value = "value";
+
     private static readonly Dictionary<string, string> s_aliases = new(StringComparer.OrdinalIgnoreCase)
     {
         ["csharp"] = CSharp, ["c#"] = CSharp, ["C#"] = CSharp,

@@ -6,7 +6,7 @@ namespace Runbooks.Tests.Cli;
 
 public class DescribeAndStepTests
 {
-    private const string Notebook = "#!markdown\n\n# Repair\n\nWhy we do this.\n\n#!csharp\n\n// parameters\nstring host = \"client\"; // the machine\nint port = 22;\n\n#!csharp\n\nConsole.WriteLine($\"at {host}:{port}\");\n\n#!csharp\n\nFile.WriteAllText(\"second-ran\", \"\");\n\n#!csharp\n\nFile.WriteAllText(\"third-ran\", \"\");\n";
+    private const string Notebook = "#!markdown\n\n# Repair\n\nWhy we do this.\n\n#!csharp\n\n// parameters\nstring host = \"client\"; // the machine\nint port = 22;\n\n#!csharp\n\nConsole.WriteLine($\"at {host}:{port}\");\n\n#!csharp\n\nSystem.IO.File.WriteAllText(\"second-ran\", \"\");\n\n#!csharp\n\nSystem.IO.File.WriteAllText(\"third-ran\", \"\");\n";
 
     [Fact]
     public void Describe_lists_parameters_with_types_defaults_and_masks_secret_profile_values()

@@ -57,7 +57,7 @@ public class RunCommandTests
 
         var allowed = Runbook.Run(folder.Path, "run", "n.ipynb", "-o", "n.ipynb", "--in-place");
         Assert.Equal(0, allowed.ExitCode);
-        Assert.Equal("2", ((DisplayOutput)NotebookFile.Read(source).Cells[0].Outputs.Single()).Text("text/plain"));
+        Assert.Equal("<div class=\"dni-plaintext\"><pre>2</pre></div>", ((DisplayOutput)NotebookFile.Read(source).Cells[0].Outputs.Single()).Text("text/html"));
     }
 
     [Theory]
@@ -73,7 +73,7 @@ public class RunCommandTests
     public void Bad_input_exits_2_with_one_clear_message_and_runs_nothing(string[] arguments, string expected)
     {
         using var folder = new TempFolder();
-        folder.File("n.dib", "#!csharp\n\n// parameters\nstring host = \"a\";\nint port = 22;\n\n#!csharp\n\nFile.WriteAllText(\"ran\", \"\");\n");
+        folder.File("n.dib", "#!csharp\n\n// parameters\nstring host = \"a\";\nint port = 22;\n\n#!csharp\n\nSystem.IO.File.WriteAllText(\"ran\", \"\");\n");
 
         var outcome = Runbook.Run(folder.Path, arguments);
 
@@ -89,7 +89,7 @@ public class RunCommandTests
         using var folder = new TempFolder();
         folder.File("books/a.dib", "#!csharp\n\n// parameters\nstring target = \"default\";\n\n#!csharp\n\nConsole.WriteLine(\"target=\" + target);\n");
         folder.File("books/b.dib", Runbook.Dib("throw new Exception(\"b is broken\");"));
-        folder.File("books/c.dib", Runbook.Dib("File.WriteAllText(\"c-ran\", \"\");"));
+        folder.File("books/c.dib", Runbook.Dib("System.IO.File.WriteAllText(\"c-ran\", \"\");"));
         folder.File("nbconfig.json", """
             {
               "artifacts": "out/nb",
@@ -152,7 +152,7 @@ public class RunCommandTests
         folder.File("key.pem", pem + "\n");
         folder.File("n.dib", "#!csharp\n\n// parameters\nstring apiToken = \"\";\n\n" + Runbook.Dib(
             $"Console.WriteLine(\"[Interface]\\nPrivateKey = {WireGuardPrivateKey}\\n[Peer]\\nPublicKey = {WireGuardPublicKey}\");",
-            "Console.WriteLine(File.ReadAllText(\"key.pem\"));",
+            "Console.WriteLine(System.IO.File.ReadAllText(\"key.pem\"));",
             "Console.WriteLine($\"token length {apiToken.Length}\");",
             $"throw new Exception(\"PrivateKey = {WireGuardPrivateKey}\");"));
 

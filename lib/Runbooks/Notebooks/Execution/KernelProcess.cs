@@ -160,7 +160,7 @@ public sealed class KernelProcess : IAsyncDisposable
         {
             while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
             {
-                if (line == KernelServer.Sentinel(_currentCell))
+                if (line == KernelMessage.Sentinel(_currentCell))
                 {
                     drained().TrySetResult();
                     continue;

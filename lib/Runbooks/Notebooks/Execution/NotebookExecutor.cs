@@ -50,7 +50,7 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                 options.Observer?.CellStarted(number, cells.Count, shown);
                 CellOutcome outcome;
 
-                if (kernel is null && stopReason is null && cell.Language == KernelNames.CSharp)
+                if (kernel is null && stopReason is null && RunsInKernel(cell))
                 {
                     // The kernel's start is the notebook's cost, not the first cell's: timed on its own.
                     var startClock = Stopwatch.StartNew();
@@ -75,7 +75,9 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                     stopReason = "stopped by the user";
                 if (packages.Failure is not null && stopReason is null && NuGetPackage.AnyIn(cell.Source))
                 {
-                    stopReason = "its NuGet packages could not be restored";
+                    // As in VS Code: the cell that asks fails; with --continue-on-error the ones after it still run.
+                    if (!options.ContinueOnError)
+                        stopReason = "its NuGet packages could not be restored";
                     outcome = Failure(number, "PackageRestoreFailed", options.Redact(packages.Failure));
                 }
                 else if (kernelFailure is not null)
@@ -87,7 +89,7 @@ public sealed class NotebookExecutor(ExecutionOptions options)
                     outcome = new CellOutcome(CellStatus.NotRun, [], null, null, $"not run: {stopReason}");
                 else if (decision == CellDecision.Skip)
                     outcome = new CellOutcome(CellStatus.Skipped, [], null, null, "skipped by the user");
-                else if (cell.Language != KernelNames.CSharp)
+                else if (!RunsInKernel(cell))
                     outcome = UnsupportedKernel(cell);
                 else
                 {
@@ -182,6 +184,8 @@ public sealed class NotebookExecutor(ExecutionOptions options)
         outputs.Add(new ErrorOutput(name, message, [$"cell {number}: {message}"]));
         return new CellOutcome(status, outputs, executionCount, null, $"cell {number}: {message}");
     }
+
+    private static bool RunsInKernel(NotebookCell cell) => cell.Language is KernelNames.CSharp or KernelNames.Value;
 
     private CellOutcome UnsupportedKernel(NotebookCell cell)
     {

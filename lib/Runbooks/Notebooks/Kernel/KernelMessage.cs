@@ -12,6 +12,9 @@ namespace Runbooks.Notebooks.Kernel;
 /// </summary>
 public sealed record KernelMessage
 {
+    /// <summary>The line the kernel writes to its stdout and stderr after a cell: the engine has all of that cell's child-process output once it sees it.</summary>
+    public static string Sentinel(int cell) => $"\u0001runbook-cell-end:{cell}\u0001";
+
     public required string Type { get; init; }
 
     public int Cell { get; init; }

@@ -27,7 +27,8 @@ public class NotebookExecutorTests
         var value = Assert.IsType<DisplayOutput>(Assert.Single(result.CodeCell(1).Outputs));
         Assert.True(value.IsResult);
         Assert.Equal(2, value.ExecutionCount);
-        Assert.Equal("42", value.Text("text/plain"));
+        // Like VS Code's kernel: a number is text/html (only a string is text/plain).
+        Assert.Equal("<div class=\"dni-plaintext\"><pre>42</pre></div>", value.Text("text/html"));
     }
 
     [Fact]
@@ -59,7 +60,7 @@ public class NotebookExecutorTests
         Assert.Equal("done", first[0].Text("text/plain"));          // updated in place from a later cell
         Assert.Equal("<b>bold</b>", first[1].Text("text/html"));
         Assert.Equal("<i>html</i>", first[2].Text("text/html"));
-        Assert.Contains("<td>2</td>", first[3].Text("text/html"), StringComparison.Ordinal);
+        Assert.Equal("<div class=\"dni-plaintext\"><pre>[ 1, 2 ]</pre></div>", first[3].Text("text/html"));
         Assert.Equal("<em>data0</em>", Assert.IsType<DisplayOutput>(Assert.Single(result.CodeCell(1).Outputs)).Text("text/html"));
         var third = Assert.IsType<DisplayOutput>(Assert.Single(result.CodeCell(2).Outputs));
         Assert.Equal(["text/plain"], third.Data.Select(d => d.MimeType));
@@ -159,7 +160,7 @@ public class NotebookExecutorTests
         var options = new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(3) };
         var result = await Engine.RunAsync(Engine.Cells(
             "Console.WriteLine(\"before\");",
-            $"var child = System.Diagnostics.Process.Start(\"sleep\", \"300\");\nFile.WriteAllText(\"{pidFile}\", child.Id.ToString());\nConsole.WriteLine(\"spinning\");\nwhile (true) {{ }}",
+            $"var child = System.Diagnostics.Process.Start(\"sleep\", \"300\");\nSystem.IO.File.WriteAllText(\"{pidFile}\", child.Id.ToString());\nConsole.WriteLine(\"spinning\");\nwhile (true) {{ }}",
             "Console.WriteLine(\"after\");"), folder.Path, options);
 
         Assert.False(result.Succeeded);
@@ -175,7 +176,7 @@ public class NotebookExecutorTests
     [Fact]
     public async Task An_awaited_call_that_never_returns_times_out()
     {
-        var result = await Engine.RunAsync(Engine.Cells("await Task.Delay(Timeout.Infinite);"), options: new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(2) });
+        var result = await Engine.RunAsync(Engine.Cells("await Task.Delay(System.Threading.Timeout.Infinite);"), options: new ExecutionOptions { CellTimeout = TimeSpan.FromSeconds(2) });
 
         Assert.Equal(CellStatus.TimedOut, result.Cells[0].Status);
         Assert.Equal("CellTimeout", Assert.IsType<ErrorOutput>(result.CodeCell(0).Outputs.Last()).Name);
@@ -235,9 +236,9 @@ public class NotebookExecutorTests
     [Fact]
     public async Task Unsupported_magic_commands_fail_with_a_clear_message()
     {
-        var result = await Engine.RunAsync(Engine.Cells("#!time\nvar t = 1;", "#!set --name x --value 1"), options: new ExecutionOptions { ContinueOnError = true });
+        var result = await Engine.RunAsync(Engine.Cells("#!time\nvar t = 1;", "#!lsmagic"), options: new ExecutionOptions { ContinueOnError = true });
         Assert.Contains("Wall time:", result.CodeCell(0).Stdout(), StringComparison.Ordinal);
-        Assert.Contains("'#!set' is not supported", result.Cells[1].Error, StringComparison.Ordinal);
+        Assert.Contains("'#!lsmagic' is not supported", result.Cells[1].Error, StringComparison.Ordinal);
     }
 
     [Fact]

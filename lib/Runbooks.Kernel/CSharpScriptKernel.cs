@@ -26,12 +26,13 @@ public interface ICellSink
 /// </summary>
 public sealed class CSharpScriptKernel
 {
-    /// <summary>The usings .NET Interactive's C# kernel gives every cell, plus System.IO for the runbooks' file work.</summary>
+    /// <summary>
+    /// The usings .NET Interactive's C# kernel (VS Code's) gives every cell, no more: a notebook that leans on one it
+    /// lacks (System.IO, System.Threading, the formatting namespace) must fail here as it does there.
+    /// </summary>
     public static readonly ImmutableArray<string> DefaultImports =
     [
-        "System", "System.IO", "System.Linq", "System.Text", "System.Collections", "System.Collections.Generic",
-        "System.Threading", "System.Threading.Tasks", "Microsoft.DotNet.Interactive", "Microsoft.DotNet.Interactive.Formatting",
-        "Microsoft.AspNetCore.Html",
+        "System", "System.Text", "System.Collections", "System.Collections.Generic", "System.Threading.Tasks", "System.Linq",
     ];
 
     // Reading ~200 assemblies' metadata is the costly part of a kernel's start: done once per process.
@@ -40,12 +41,13 @@ public sealed class CSharpScriptKernel
     private readonly string _baseDirectory;
     private readonly ScriptOptions _options;
     private ScriptState<object>? _state;
+    private ImmutableDictionary<string, string> _valueCells = ImmutableDictionary<string, string>.Empty;
 
     public CSharpScriptKernel(string baseDirectory, IEnumerable<string>? extraReferences = null)
     {
         _baseDirectory = Path.GetFullPath(baseDirectory);
         _options = ScriptOptions.Default
-            .WithReferences(s_references.Value.AddRange((extraReferences ?? []).Select(Reference)))
+            .WithReferences(s_references.Value.AddRange((extraReferences ?? []).Select(PackageReference)))
             .WithImports(DefaultImports.Append("Microsoft.DotNet.Interactive.Kernel"))
             .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(_baseDirectory).WithSearchPaths(_baseDirectory))
             .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(_baseDirectory).WithSearchPaths(_baseDirectory))
@@ -61,6 +63,20 @@ public sealed class CSharpScriptKernel
     // maps each file and reads what the compiler asks for; MetadataReference.CreateFromFile would read
     // ~180 whole files (measured: 214 → 140 MiB kernel peak, 100–150 → ~10 ms to load, docs/benchmarks.md).
     private static MetadataReference Reference(string path) => AssemblyMetadata.CreateFromFile(path).GetReference(filePath: path);
+
+    /// <summary>The extern alias under which a package's own copy of .NET Interactive is referenced (<c>extern alias DotNetInteractive;</c>).</summary>
+    public const string DotNetInteractiveAlias = "DotNetInteractive";
+
+    // A package that brings the real .NET Interactive (or ASP.NET's HTML types) would put a second Kernel, Formatter,
+    // DisplayExtensions, HtmlString in the global namespace beside the engine's look-alikes: every later cell failed with
+    // CS0433. Referenced under an alias, the package's code still binds to them at run time, and cells keep the engine's.
+    private static MetadataReference PackageReference(string path)
+    {
+        var name = Path.GetFileName(path);
+        var collides = name.StartsWith("Microsoft.DotNet.Interactive", StringComparison.Ordinal)
+            || name.StartsWith("Microsoft.AspNetCore.Html", StringComparison.Ordinal);
+        return collides ? Reference(path).WithAliases([DotNetInteractiveAlias]) : Reference(path);
+    }
 
     private static IEnumerable<MetadataReference> DefaultReferences()
     {
@@ -90,10 +106,22 @@ public sealed class CSharpScriptKernel
         _ = warmUp.ReturnValue;
     }
 
+    /// <summary>Keeps a <c>#!value --name NAME</c> cell's text for <c>#!share --from value NAME</c>; returns null, or why it cannot.</summary>
+    public KernelError? StoreValueCell(string source)
+    {
+        if (MagicCommands.ValueCell(source) is not var (name, text))
+            return new KernelError("UnsupportedFeature", "a value cell must start with #!value --name NAME (its text is then shared with #!share --from value NAME)", 1, []);
+        _valueCells = _valueCells.SetItem(name, text);
+        // VS Code's value kernel shows what it keeps.
+        text.DisplayAs(Formatter.PlainText);
+        return null;
+    }
+
     /// <summary>Runs one cell; returns null when it succeeded, otherwise why it failed.</summary>
     public async Task<KernelError?> ExecuteAsync(int cellNumber, string source, ICellSink sink)
     {
-        var cell = PreparedCell.From(source);
+        var cell = PreparedCell.From(source, new KernelValues(
+            [.. (_state?.Variables ?? []).Select(v => v.Name).Distinct()], _valueCells));
         if (cell.Unsupported is { } unsupported)
             return new KernelError("UnsupportedFeature", unsupported, null, []);
 
@@ -116,7 +144,17 @@ public sealed class CSharpScriptKernel
         if (_state.Exception is { } exception)
             return RuntimeError(exception, cellPath);
         if (_state.ReturnValue is { } value)
-            sink.Result([.. Formatter.FormatAll(value).Select(f => new MimeData(f.MimeType, f.Value))]);
+        {
+            // A formatter that throws (a notebook's own, or ours on a value it cannot take) fails this cell, not the kernel.
+            try
+            {
+                sink.Result([.. Formatter.FormatAll(value).Select(f => new MimeData(f.MimeType, f.Value))]);
+            }
+            catch (Exception e)
+            {
+                return RuntimeError(e, cellPath);
+            }
+        }
         return null;
     }
 

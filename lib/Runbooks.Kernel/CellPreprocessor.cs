@@ -20,7 +20,10 @@ public sealed record PreparedCell(string Code, bool Timed, string? Unsupported)
             .OfType<string>()
             .Where(name => name.StartsWith("Runbooks", StringComparison.Ordinal))]);
 
-    public static PreparedCell From(string source)
+    public static PreparedCell From(string source) => From(source, KernelValues.None);
+
+    /// <param name="values">What magic lines such as <c>#!share</c> and <c>#!who</c> read (MagicCommands).</param>
+    public static PreparedCell From(string source, KernelValues values)
     {
         var lines = source.ReplaceLineEndings("\n").Split('\n');
         var code = new StringBuilder();
@@ -37,8 +40,14 @@ public sealed record PreparedCell(string Code, bool Timed, string? Unsupported)
                     line = string.Empty;
                 else if (magic == "#!time")
                     (timed, line) = (true, string.Empty);
+                else if (MagicCommands.Translate(trimmed, values) is var (translated, error))
+                {
+                    line = translated ?? string.Empty;
+                    if (error is not null)
+                        unsupported ??= $"line {i + 1}: {error}.";
+                }
                 else
-                    unsupported ??= $"line {i + 1}: the magic command '{magic}' is not supported by the headless engine; do it in C# instead (only #!csharp and #!time are understood).";
+                    unsupported ??= $"line {i + 1}: the magic command '{magic}' is not supported by the headless engine; do it in C# instead (understood: #!csharp, #!time, #!who, #!whos, #!set, #!share, and #!value cells).";
             }
             else if (trimmed.StartsWith("#r", StringComparison.Ordinal) && trimmed.Contains("\"nuget:", StringComparison.OrdinalIgnoreCase))
             {

@@ -16,8 +16,6 @@ public static class KernelServer
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
-    public static string Sentinel(int cell) => $"\u0001runbook-cell-end:{cell}\u0001";
-
     public static async Task<int> RunAsync(string socketPath)
     {
         // The compiler's warm-up overlaps with connecting and with the engine's own start.
@@ -68,13 +66,16 @@ public static class KernelServer
 
             sink.Cell = request.Cell;
             var stopwatch = Stopwatch.StartNew();
-            var error = request.Language is null or KernelNames.CSharp
-                ? await kernel.ExecuteAsync(request.Cell, request.Code ?? string.Empty, sink).ConfigureAwait(false)
-                : new KernelError("UnsupportedKernel", $"this engine runs C# cells only; the cell is '{request.Language}'.", null, []);
+            var error = request.Language switch
+            {
+                null or KernelNames.CSharp => await kernel.ExecuteAsync(request.Cell, request.Code ?? string.Empty, sink).ConfigureAwait(false),
+                KernelNames.Value => kernel.StoreValueCell(request.Code ?? string.Empty),
+                _ => new KernelError("UnsupportedKernel", $"this engine runs C# cells only; the cell is '{request.Language}'.", null, []),
+            };
             capturedOut.Flush();
             capturedErr.Flush();
-            rawOut.WriteLine(Sentinel(request.Cell));
-            rawErr.WriteLine(Sentinel(request.Cell));
+            rawOut.WriteLine(KernelMessage.Sentinel(request.Cell));
+            rawErr.WriteLine(KernelMessage.Sentinel(request.Cell));
             channel.Send(new KernelMessage
             {
                 Type = KernelMessage.Types.Complete,
