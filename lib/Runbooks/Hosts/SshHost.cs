@@ -14,7 +14,7 @@ namespace Runbooks.Hosts;
 /// command's standard error holds only what the command wrote, and an exit code of 255 from the command is
 /// told apart from ssh failing. Connection failures arrive as <see cref="HostConnectionException"/> subtypes.
 /// </remarks>
-public sealed class SshHost : IHost
+public sealed class SshHost : ISshHost
 {
     // ssh's ConnectTimeout covers the TCP connection and the SSH greeting, not the name lookup, key
     // exchange or login. This much more, and the connection attempt is abandoned whatever ssh is doing.

@@ -42,6 +42,9 @@ public sealed class SshdFixture : IAsyncLifetime
     /// <summary>Connections that logged in: one line per TCP connection, however many commands it carried.</summary>
     public int AcceptedConnections => Log.Split('\n').Count(line => line.StartsWith("Accepted publickey for root", StringComparison.Ordinal));
 
+    /// <summary>Logged-in connections that the client closed.</summary>
+    public int ClosedConnections => Log.Split('\n').Count(line => line.StartsWith("Disconnected from user root", StringComparison.Ordinal));
+
     public async Task InitializeAsync()
     {
         foreach (var key in new[] { "host_key", "client_key", "stranger_key" })
