@@ -42,6 +42,18 @@ internal sealed class SshNetConnection : IDisposable
     /// <exception cref="HostConnectionException">A subtype naming the cause, worded as for the OpenSSH transport.</exception>
     public static async Task<SshNetConnection> OpenAsync(SshTarget target, string hostName, TimeSpan limit, CancellationToken cancellationToken)
     {
+        var client = await ConnectAsync(info => new SshClient(info), target, hostName, limit, cancellationToken).ConfigureAwait(false);
+        var connection = new SshNetConnection(client, target, hostName);
+        connection._heartbeat.Start();
+        return connection;
+    }
+
+    /// <summary>Makes and connects an SSH.NET client (a command or an SFTP client) with the target's identities and the
+    /// host key checked against known_hosts.</summary>
+    /// <exception cref="HostConnectionException">A subtype naming the cause, worded as for the OpenSSH transport.</exception>
+    public static async Task<TClient> ConnectAsync<TClient>(Func<ConnectionInfo, TClient> make, SshTarget target, string hostName, TimeSpan limit,
+        CancellationToken cancellationToken) where TClient : BaseClient
+    {
         var keys = await SshNetCredentials.LoadAsync(target, hostName, cancellationToken).ConfigureAwait(false);
         var user = target.User ?? Environment.UserName;
         var port = target.Port ?? 22;
@@ -52,7 +64,7 @@ internal sealed class SshNetConnection : IDisposable
         };
         var knownHosts = target.KnownHostsFile ?? KnownHosts.DefaultPath;
         PreferKnownKeyTypes(info, KnownHosts.TypesFor(knownHosts, target.Host, port));
-        var client = new SshClient(info);
+        var client = make(info);
         var hostKey = new SshNetHostKeyCheck(knownHosts, target.Host, port, target.HostKeyPolicy);
         client.HostKeyReceived += hostKey.OnHostKeyReceived;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -60,6 +72,7 @@ internal sealed class SshNetConnection : IDisposable
         try
         {
             await client.ConnectAsync(deadline.Token).ConfigureAwait(false);
+            return client;
         }
         catch (Exception error)
         {
@@ -67,9 +80,6 @@ internal sealed class SshNetConnection : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             throw SshNetFailures.OnConnect(error, hostKey.Refusal, hostName, target, limit, deadline.IsCancellationRequested);
         }
-        var connection = new SshNetConnection(client, target, hostName);
-        connection._heartbeat.Start();
-        return connection;
     }
 
     /// <summary>Runs one command on a channel of its own, to its end, its time-out or the connection's loss.</summary>

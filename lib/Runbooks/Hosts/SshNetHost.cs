@@ -1,3 +1,6 @@
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
 namespace Runbooks.Hosts;
 
 /// <summary>
@@ -55,6 +58,29 @@ public sealed class SshNetHost : ISshHost
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         return CommandExecution.RunAsync(Name, command, _transcript, commandOutlivesKill: true,
             token => ExecuteAsync(command, token), cancellationToken);
+    }
+
+    /// <summary>Copies the file with SSH.NET's SFTP client, on a connection of its own (SSH.NET cannot open SFTP on the
+    /// commands' connection), checked and logged in as that one is.</summary>
+    public Task UploadAsync(string localFile, string remotePath, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return CommandExecution.UploadAsync(Name, localFile, remotePath, _transcript, async token =>
+        {
+            using var sftp = await SshNetConnection.ConnectAsync(info => new SftpClient(info), Target, Name, Target.ConnectTimeout + s_connectSlack, token)
+                .ConfigureAwait(false);
+            await using var content = File.OpenRead(localFile);
+            try
+            {
+                await sftp.UploadFileAsync(content, remotePath, token).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is SshException or IOException)
+            {
+                throw error is SshConnectionException
+                    ? new HostConnectionLostException(Name, Target.ToString(), $"The connection to {Target} broke while {localFile} was copied to {remotePath}: {error.Message}", error.Message)
+                    : new HostException(Name, $"SSH.NET could not copy {localFile} to {Target}:{remotePath}: {error.Message}", error);
+            }
+        }, cancellationToken);
     }
 
     /// <summary>Closes the connection. Commands still running are cut off.</summary>

@@ -106,7 +106,6 @@ public abstract class SshHostConformance(SshdFixture sshd) : IClassFixture<SshdF
     {
         var host = Open();
         var before = Sshd.AcceptedConnections;
-        var closedBefore = Sshd.ClosedConnections;
 
         await host.ConnectAsync();
         await WaitUntil(() => Sshd.AcceptedConnections == before + 1, "sshd to log the login");
@@ -116,8 +115,9 @@ public abstract class SshHostConformance(SshdFixture sshd) : IClassFixture<SshdF
         await Task.Delay(200); // a login would have been logged by now
         Assert.Equal(before + 1, Sshd.AcceptedConnections);
 
+        var port = Sshd.AcceptedPorts[^1];
         await host.DisposeAsync();
-        await WaitUntil(() => Sshd.ClosedConnections == closedBefore + 1, "sshd to log the disconnection");
+        await WaitUntil(() => Sshd.Disconnected(port), $"sshd to log the end of the connection from port {port}");
     }
 
     [Fact]
@@ -335,6 +335,29 @@ public abstract class SshHostConformance(SshdFixture sshd) : IClassFixture<SshdF
         Assert.Contains("[REDACTED:", markdown);
         Assert.Contains("| 3 | 127.0.0.1 | <code>exit 7</code> | 7 |", markdown);
         Assert.Contains("**#4 error:** HostCommandTimeoutException", markdown);
+    }
+
+    [Fact]
+    public async Task Upload_CopiesTheFileByteForByte_AndTheTranscriptRecordsIt()
+    {
+        var transcript = new Transcript();
+        await using var host = Open(transcript: transcript);
+        var content = new byte[3 << 20];
+        new Random(7).NextBytes(content); // every byte value, NULs and invalid UTF-8 included
+        var local = Scratch.Combine("upload.bin");
+        File.WriteAllBytes(local, content);
+        var remote = Scratch.Combine("uploaded.bin");
+
+        await host.UploadAsync(local, remote);
+        var missingFolder = await Assert.ThrowsAnyAsync<HostException>(() => host.UploadAsync(local, Scratch.Combine("no/such/folder/file")));
+
+        Assert.Equal(content, File.ReadAllBytes(remote));
+        Assert.Contains("no/such/folder/file", missingFolder.Message);
+        Assert.Equal(2, transcript.Entries.Count);
+        Assert.Equal(0, transcript.Entries[0].ExitCode);
+        Assert.Contains(remote, transcript.Entries[0].CommandLine);
+        Assert.Contains($"{content.Length} bytes", transcript.Entries[0].Description);
+        Assert.NotNull(transcript.Entries[1].Error);
     }
 
     /// <summary>Starts <paramref name="line"/> and returns, once it runs, its task and the pid of the sshd process

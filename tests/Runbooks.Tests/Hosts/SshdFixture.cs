@@ -42,8 +42,14 @@ public sealed class SshdFixture : IAsyncLifetime
     /// <summary>Connections that logged in: one line per TCP connection, however many commands it carried.</summary>
     public int AcceptedConnections => Log.Split('\n').Count(line => line.StartsWith("Accepted publickey for root", StringComparison.Ordinal));
 
-    /// <summary>Logged-in connections that the client closed.</summary>
-    public int ClosedConnections => Log.Split('\n').Count(line => line.StartsWith("Disconnected from user root", StringComparison.Ordinal));
+    /// <summary>The client ports of the logged-in connections, in order.</summary>
+    public IReadOnlyList<string> AcceptedPorts => [.. Log.Split('\n')
+        .Where(line => line.StartsWith("Accepted publickey for root", StringComparison.Ordinal))
+        .Select(line => line.Split(" port ")[1].Split(' ')[0])];
+
+    /// <summary>Whether sshd logged the end of the connection from that client port.</summary>
+    public bool Disconnected(string clientPort) =>
+        Log.Split('\n').Any(line => line.StartsWith("Disconnected from user root", StringComparison.Ordinal) && line.EndsWith($" port {clientPort}", StringComparison.Ordinal));
 
     public async Task InitializeAsync()
     {
@@ -66,6 +72,7 @@ public sealed class SshdFixture : IAsyncLifetime
             PermitRootLogin prohibit-password
             PasswordAuthentication no
             KbdInteractiveAuthentication no
+            Subsystem sftp internal-sftp
             # bash sources ~/.bashrc when started by sshd at shell level 1; on a dev box that can cost
             # 150 ms a command (pyenv init). This server stands in for a clean machine, so it starts
             # sessions at level 1 already and bash skips the file.
