@@ -18,7 +18,7 @@ namespace Runbooks.Hosts;
 /// </remarks>
 public sealed class SshNetHost : ISshHost
 {
-    // The channels commands may hold at once: sshd's default MaxSessions is 10, and the heartbeat and an upload need one each.
+    // The channels commands may hold at once: sshd's default MaxSessions is 10; the heartbeat holds one, one is spare.
     internal const int CommandChannels = SshNetConnection.MaxChannels - 2;
 
     // As SshHost: ConnectTimeout bounds the TCP connection and each wait for the server; this much more, and the
@@ -93,7 +93,20 @@ public sealed class SshNetHost : ISshHost
 
     private async Task<ChildProcess.Outcome> ExecuteAsync(HostCommand command, CancellationToken cancellationToken)
     {
-        await _channels.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The command's time-out covers its wait for a channel too, as it covers ssh's whole run with OpenSSH.
+        using (var queued = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            if (command.Timeout is { } limit)
+                queued.CancelAfter(limit);
+            try
+            {
+                await _channels.WaitAsync(queued.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ChildProcess.TimedOutException(command.Timeout!.Value, "", "");
+            }
+        }
         try
         {
             var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
