@@ -160,16 +160,20 @@ internal static class NetworkCommands
                 failed = outcome.Steps.Count(s => s.Status == StepStatus.Failed),
                 steps = outcome.Steps.Select(PlanOutput.StepJson),
                 remaining = outcome.After.Findings,
+                probes = outcome.Probes?.All,
+                open = outcome.Open.Select(PlanOutput.OpenJson),
             }, ReportJson.Options));
         }
         else
         {
             Console.WriteLine(PlanOutput.Summary(check, outcome.Changed, outcome.Steps.Count(s => s.Status == StepStatus.Failed)));
-            if (!check && outcome.After.Findings.Length > 0)
+            var warnings = outcome.After.Findings.Where(f => f.Severity != Severity.Error).ToList();
+            if (!check && warnings.Count > 0)
             {
-                Console.WriteLine("still found after fixing:");
-                WriteFindings(outcome.After.Findings);
+                Console.WriteLine("warnings left (they do not break the tunnel now):");
+                WriteFindings(warnings);
             }
+            PlanOutput.PrintOpen(check, outcome.Open);
         }
         return outcome.Succeeded ? CliContext.Succeeded : CliContext.RunbookFailed;
     }

@@ -26,6 +26,30 @@ internal static class PlanOutput
     internal static string Summary(bool check, int changed, int failed) =>
         string.Create(CultureInfo.InvariantCulture, $"{(check ? "check mode: " : "")}{changed} {(check ? "would change" : "changed")}, {failed} failed");
 
+    /// <summary>
+    /// What a fix leaves open, after its summary: each finding with why no step cleared it (or, in check mode, why no
+    /// step would). Nothing when all is clear, so a quiet fix is a finished one.
+    /// </summary>
+    internal static void PrintOpen(bool check, IReadOnlyCollection<OpenFinding> open)
+    {
+        if (open.Count == 0)
+            return;
+        Console.WriteLine(check
+            ? $"{open.Count} error finding(s) no step would clear: fixing would leave the machine broken"
+            : $"NOT FIXED: {open.Count} finding(s) still open");
+        foreach (var o in open)
+        {
+            Console.WriteLine($"- {o.Finding.Host,-6} {o.Finding.Check}: {o.Finding.Title}");
+            Console.WriteLine($"    why open: {o.Reason}");
+            foreach (var line in o.Finding.Evidence)
+                Console.WriteLine($"      {line}");
+        }
+    }
+
+    /// <summary>The JSON of an open finding in `fix --json`: the finding's fields and the reason.</summary>
+    internal static object OpenJson(OpenFinding o) =>
+        new { o.Finding.Check, o.Finding.Severity, o.Finding.Host, o.Finding.Title, o.Reason, o.Finding.Evidence, o.Finding.Fix };
+
     /// <summary>The JSON of a step in `fix --json` and `autoextend install --json`.</summary>
     internal static object StepJson(StepResult s) =>
         new { s.Id, s.Host, s.Title, s.Why, s.Status, s.Commands, s.Error, durationMs = Math.Round(s.Duration.TotalMilliseconds, 1) };

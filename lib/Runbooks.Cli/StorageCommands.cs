@@ -75,15 +75,17 @@ internal static class StorageCommands
             }
             var failed = outcome.Steps.Count(s => s.Status == StepStatus.Failed);
             if (json)
-                Console.WriteLine(JsonSerializer.Serialize(new { check = checkMode, changed = outcome.Changed, failed, steps = outcome.Steps.Select(PlanOutput.StepJson), remaining = outcome.After }, ReportJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { check = checkMode, changed = outcome.Changed, failed, steps = outcome.Steps.Select(PlanOutput.StepJson), remaining = outcome.After, open = outcome.Open.Select(PlanOutput.OpenJson) }, ReportJson.Options));
             else
             {
                 Console.WriteLine(PlanOutput.Summary(checkMode, outcome.Changed, failed));
-                if (!checkMode && outcome.After.Length > 0)
+                var warnings = outcome.After.Where(f => f.Severity != Severity.Error).ToList();
+                if (!checkMode && warnings.Count > 0)
                 {
-                    Console.WriteLine("still found after fixing:");
-                    NetworkCommands.WriteFindings(outcome.After);
+                    Console.WriteLine("warnings left (they do not break the volume now):");
+                    NetworkCommands.WriteFindings(warnings);
                 }
+                PlanOutput.PrintOpen(checkMode, outcome.Open);
             }
             return outcome.Succeeded ? CliContext.Succeeded : CliContext.RunbookFailed;
         }, check);

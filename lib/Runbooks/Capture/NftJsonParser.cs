@@ -80,7 +80,7 @@ public static class NftJsonParser
         var chain = rule.Required("chain").String();
         var handle = rule.Required("handle").Int64();
         var expressions = rule.Required("expr");
-        string? inputInterface = null, protocol = null, port = null, verdict = null;
+        string? inputInterface = null, outputInterface = null, protocol = null, port = null, sourcePort = null, verdict = null;
         var text = new List<string>();
         foreach (var statement in expressions.Items())
         {
@@ -99,14 +99,21 @@ public static class NftJsonParser
                     var value = Value(right);
                     if (MetaKey(left) is "iifname" or "iif")
                         inputInterface = negated + value;
+                    else if (MetaKey(left) is "oifname" or "oif")
+                        outputInterface = negated + value;
                     else if (MetaKey(left) is "l4proto" || PayloadOf(left) is ("ip", "protocol") or ("ip6", "nexthdr"))
                         protocol = negated + value;
-                    if (PayloadOf(left) is ({ } l4, "dport"))
+                    if (PayloadOf(left) is ({ } l4, "dport" or "sport") ports)
                     {
-                        port = negated + value;
+                        if (ports.Field == "dport")
+                            port = negated + value;
+                        else
+                            sourcePort = negated + value;
                         if (l4 is "tcp" or "udp" or "sctp" or "dccp" or "udplite")
                             protocol ??= l4;
                     }
+                    else if (PayloadOf(left) is ("icmp" or "icmpv6", _) icmp)
+                        protocol ??= icmp.Protocol == "icmp" ? "icmp" : "ipv6-icmp";
                     break;
                 case "accept" or "drop" or "continue" or "return" or "queue":
                     verdict = kind.Name;
@@ -123,7 +130,11 @@ public static class NftJsonParser
         if (rule.OptionalString("comment") is { } comment)
             text.Add($"comment \"{comment}\"");
         return new NftRule(family, table, chain, hook, handle, inputInterface, protocol, port, verdict,
-            string.Join(' ', text.Where(t => t.Length > 0)), expressions.Element.Clone());
+            string.Join(' ', text.Where(t => t.Length > 0)), expressions.Element.Clone())
+        {
+            OutputInterface = outputInterface,
+            SourcePort = sourcePort,
+        };
     }
 
     private static string? MetaKey(Json left) =>

@@ -27,7 +27,12 @@ public sealed record FixStep<TState>(
     Func<TState, bool> Verification,
     string VerificationText,
     string? Diff = null,
-    ImmutableArray<StepUpload> Uploads = default);
+    ImmutableArray<StepUpload> Uploads = default)
+{
+    /// <summary>The findings this step is meant to clear, by <see cref="OpenFinding.Key"/>: how a finding still open
+    /// after the fix is traced to the step that should have cleared it.</summary>
+    public ImmutableArray<string> Clears { get; init; } = [];
+}
 
 /// <summary>A local file a <see cref="FixStep{TState}"/> copies to its host before its commands.</summary>
 /// <param name="Description">What the step's report shows for it.</param>
@@ -58,7 +63,11 @@ public sealed record StepResult(
     ImmutableArray<string> Commands,
     string? Error,
     TimeSpan Duration,
-    string? Diff = null);
+    string? Diff = null)
+{
+    /// <summary>As <see cref="FixStep{TState}.Clears"/>.</summary>
+    public ImmutableArray<string> Clears { get; init; } = [];
+}
 
 /// <summary>What applying or checking a plan did. <see cref="Changed"/> is the count tools compare to 0 for idempotence.</summary>
 public sealed record FixReport(bool CheckMode, ImmutableArray<StepResult> Steps)

@@ -35,7 +35,7 @@ public static class PlanRunner
         {
             var stopwatch = Stopwatch.StartNew();
             StepResult Result(StepStatus status, string? error = null) =>
-                new(step.Id, step.Host, step.Title, step.Why, status, [.. Uploads(step).Select(u => u.Description), .. step.Commands.Select(c => c.Description ?? c.CommandLine)], error, stopwatch.Elapsed, step.Diff);
+                new(step.Id, step.Host, step.Title, step.Why, status, [.. Uploads(step).Select(u => u.Description), .. step.Commands.Select(c => c.Description ?? c.CommandLine)], error, stopwatch.Elapsed, step.Diff) { Clears = step.Clears };
 
             StepResult result;
             if (failed)

@@ -7,14 +7,18 @@ using Runbooks.Network.Snapshot;
 
 namespace Runbooks.Network;
 
-/// <summary>What one <see cref="TunnelSession.FixAsync"/> did: every round's plan and report, and the final diagnosis.</summary>
-public sealed record NetworkFixOutcome(ImmutableArray<FixReport> Rounds, NetworkDiagnosis Before, NetworkDiagnosis After)
+/// <summary>
+/// What one <see cref="TunnelSession.FixAsync"/> did: every round's plan and report, the final diagnosis (on state
+/// captured after the last step, with the challenge's probes when fixes were applied), and what is still open.
+/// </summary>
+public sealed record NetworkFixOutcome(ImmutableArray<FixReport> Rounds, NetworkDiagnosis Before, NetworkDiagnosis After, ProbeReport? Probes, ImmutableArray<OpenFinding> Open)
 {
     public ImmutableArray<StepResult> Steps => [.. Rounds.SelectMany(r => r.Steps)];
 
     public int Changed => Rounds.Sum(r => r.Changed);
 
-    public bool Succeeded => Rounds.All(r => r.Succeeded);
+    /// <summary>Every step succeeded and no error finding (nor a failing probe) is left: the only outcome worth exit 0.</summary>
+    public bool Succeeded => Rounds.All(r => r.Succeeded) && Open.IsEmpty;
 }
 
 /// <summary>
@@ -115,7 +119,9 @@ public sealed class TunnelSession : IAsyncDisposable
     /// <summary>
     /// Plans and applies (or, in check mode, only reports) the fixes. A fix can uncover what an earlier fault
     /// hid, so apply re-diagnoses and plans again, up to <paramref name="maxRounds"/> times, until nothing
-    /// fixable remains; check mode plans once.
+    /// fixable remains; check mode plans once. After applying, the challenge's probes run again on the fixed
+    /// pair: a fix is done only when no error finding is left and every probe gets the wanted answer, and each
+    /// that is left comes back in <see cref="NetworkFixOutcome.Open"/> with why no step cleared it.
     /// </summary>
     public async Task<NetworkFixOutcome> FixAsync(bool checkMode, Action<StepResult>? progress = null, int maxRounds = 3, CancellationToken cancellationToken = default)
     {
@@ -135,7 +141,32 @@ public sealed class TunnelSession : IAsyncDisposable
             if (checkMode || !report.Succeeded || report.Changed == 0)
                 break;
         }
-        return new NetworkFixOutcome(rounds.ToImmutable(), before, diagnosis);
+        var steps = rounds.SelectMany(r => r.Steps).ToList();
+        if (checkMode)
+            return new NetworkFixOutcome(rounds.ToImmutable(), before, diagnosis, null, OpenFinding.Of(before.Findings, steps, checkMode: true));
+
+        var probes = diagnosis.Intent is null ? null : await ProbeUntilWantedAsync(diagnosis.Intent, cancellationToken).ConfigureAwait(false);
+        var open = OpenFinding.Of(diagnosis.Findings, steps, checkMode: false);
+        if (probes is not null)
+            open = open.AddRange(probes.Findings.Select(f => new OpenFinding(f, open.IsEmpty
+                ? "the probe still fails on the fixed pair, and no check explains why"
+                : "the probe still fails; the open findings above are the likely cause")));
+        return new NetworkFixOutcome(rounds.ToImmutable(), before, diagnosis, probes, open);
+    }
+
+    // A restarted server drops the client's session, and the client only starts a new handshake once its own
+    // times out (about 15 s: WireGuard's keepalive plus rekey timeouts). A probe failing in that window says
+    // nothing about the fix, so failing probes are tried again for a little longer than that.
+    private async Task<ProbeReport> ProbeUntilWantedAsync(TunnelIntent intent, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var probes = await ProbeAsync(intent, cancellationToken).ConfigureAwait(false);
+            if (probes.AllWanted || DateTimeOffset.UtcNow >= deadline)
+                return probes;
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Runs the challenge's own test on the client (validation off: its exit code is the verdict).</summary>

@@ -30,11 +30,10 @@ internal static partial class BuiltInRedactionRules
     // rather than an alternation, so the search can still skip ahead by the literal after it.
     private const string AfterWordBreak = @"(?<!(?<!\x1B\[[0-9;]*)[A-Za-z])";
 
-    // wg's config parser drops '#' comments and all whitespace, so the value is everything up to a
-    // comment or the end of the line, trimmed. Quotes and ';' never occur in a key; stopping there
-    // keeps a shell line such as `echo "PrivateKey = …" >> wg0.conf` readable after the key.
-    // "(not captured…)" is what the network capture leaves in place of a key on the machine: nothing to hide.
-    private const string WgConfigValue = @"[ \t]*=[ \t]*(?!\(not captured)(?<secret>[^\s#""'`;](?:[^\r\n#""'`;]*[^\s#""'`;])?)";
+    // Only the key itself: 44 base64 characters, as wg writes one, and not part of a longer base64 run. A code cell
+    // that builds a config (`$"PrivateKey = {k}\nListenPort = 51820"`) has no key in it and must read as written;
+    // "(not captured…)", what the network capture leaves in place of a key, is no key either.
+    private const string WgConfigValue = @"[ \t]*=[ \t]*(?<secret>" + WgKey + @")(?![A-Za-z0-9+/=])";
 
     // A credential value on a command line, in an env listing or a config line: quoted (quotes kept
     // outside the secret; a backslash-escaped quote does not end it; a line cut off before the

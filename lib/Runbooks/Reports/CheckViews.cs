@@ -15,6 +15,13 @@ public static class CheckViews
         steps.Select(s => Row(s.Id, s.Host, s.Status switch { StepStatus.WouldChange => "would change", _ => s.Status.ToString().ToLowerInvariant() } + (s.Error is null ? "" : $"\n{s.Error}"),
             s.Title, s.Why, string.Join("\n", s.Commands.Select(c => $"$ {c}")), $"{s.Duration.TotalMilliseconds:0} ms")));
 
+    /// <summary>What a fix left open, each finding with why no step cleared it; a line saying so when nothing is.</summary>
+    public static string Open(IReadOnlyCollection<OpenFinding> open) => open.Count == 0
+        ? "<p>Nothing is left open: no error finding, and the probes got the wanted answers.</p>"
+        : HtmlTable.Render(["#", "machine", "check", "what is wrong", "why it is still open", "evidence"],
+            open.Select((o, i) => Row((i + 1).ToString(CultureInfo.InvariantCulture), o.Finding.Host, o.Finding.Check, o.Finding.Title, o.Reason, string.Join("\n", o.Finding.Evidence))),
+            $"NOT FIXED: {open.Count} finding(s) still open");
+
     /// <summary>The closing list of a runbook: every finding before the fixes, the steps that changed something, and what is left.</summary>
     public static string Retrospective(IEnumerable<Finding> before, IEnumerable<StepResult> steps, IEnumerable<Finding> after)
     {

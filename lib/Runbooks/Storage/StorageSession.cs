@@ -67,7 +67,9 @@ public sealed class StorageSession : IAsyncDisposable
     /// <summary>
     /// Plans from fresh state and applies the plan (or, in check mode, only says what it would change), re-planning
     /// up to <paramref name="maxRounds"/> times while a round changed something: a step may reveal the next (the
-    /// disk added once the root filesystem has room).
+    /// disk added once the root filesystem has room). After applying, the volume is probed (a file written, read
+    /// back and removed): the fix is done only when no error finding is left and the probe passes, and each that
+    /// is left comes back in <see cref="StorageFixOutcome.Open"/> with why no step cleared it.
     /// </summary>
     /// <exception cref="StorageRepairBlockedException">Before anything changes, when the machine must not be repaired
     /// automatically (<see cref="StorageFixPlanner.Blockers"/>).</exception>
@@ -92,7 +94,50 @@ public sealed class StorageSession : IAsyncDisposable
             if (checkMode || !report.Succeeded || report.Changed == 0)
                 break;
         }
-        return new StorageFixOutcome(rounds.ToImmutable(), before, findings, state);
+        var steps = rounds.SelectMany(r => r.Steps).ToList();
+        if (checkMode)
+            return new StorageFixOutcome(rounds.ToImmutable(), before, findings, state, OpenFinding.Of(before, steps, checkMode: true));
+        var open = OpenFinding.Of(findings, steps, checkMode: false);
+        var probes = await ProbeAsync(cancellationToken).ConfigureAwait(false);
+        open = open.AddRange(probes.Select(probe => new OpenFinding(probe, open.IsEmpty
+            ? "the probe still fails on the fixed machine, and no check explains why"
+            : "the probe still fails; the open findings above are the likely cause")));
+        return new StorageFixOutcome(rounds.ToImmutable(), before, findings, state, open);
+    }
+
+    /// <summary>
+    /// What the challenge asks of the volume, tried for real rather than read from state: a file written under the
+    /// mount point, read back and removed; and, when the machine keeps a manifest of its objects
+    /// (<see cref="StorageSettings.ObjectManifest"/>), every object checked against it. A finding for each that fails,
+    /// with what the machine answered; empty when both pass.
+    /// </summary>
+    public async Task<ImmutableArray<Finding>> ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        var mount = ShellQuote.Quote(Settings.MountPoint);
+        var manifest = ShellQuote.Quote(Settings.ObjectManifest);
+        var objects = ShellQuote.Quote(Settings.ObjectDirectory);
+        var writable = Host.RunAsync(HostCommand.Shell(
+                $"f={mount}/.runbook-probe.$$ && mountpoint -q {mount} && echo probe > \"$f\" && sync \"$f\" && [ \"$(cat \"$f\")\" = probe ] && rm -f \"$f\"")
+            .WithValidation(CommandValidation.None)
+            .WithRemoteTimeout(TimeSpan.FromSeconds(20))
+            .WithDescription($"probe: write, read back and remove a file under {Settings.MountPoint}"), cancellationToken);
+        var intact = Host.RunAsync(HostCommand.Shell($"[ -f {manifest} ] || exit 0; cd {objects} || exit 1; out=$(sha256sum --quiet -c {manifest} 2>&1); rc=$?; printf '%s\\n' \"$out\" | head -n 5; exit $rc")
+            .WithValidation(CommandValidation.None)
+            .WithRemoteTimeout(TimeSpan.FromMinutes(2))
+            .WithDescription($"probe: every object under {Settings.ObjectDirectory} against {Settings.ObjectManifest}"), cancellationToken);
+        var host = LastSnapshot?.Hostname ?? Host.Name;
+        var found = ImmutableArray.CreateBuilder<Finding>();
+        if (await writable.ConfigureAwait(false) is { ExitCode: not 0 } w)
+            found.Add(new Finding("probe-volume-writable", Severity.Error, host, $"A file cannot be written to {Settings.MountPoint} and read back",
+                "The challenge needs the volume mounted and writable; this is that, tried for real.",
+                [$"exit {w.ExitCode}", .. Lines(w)], "See the other findings."));
+        if (await intact.ConfigureAwait(false) is { ExitCode: not 0 } i)
+            found.Add(new Finding("probe-objects-intact", Severity.Error, host, $"Objects under {Settings.ObjectDirectory} are missing or do not match {Settings.ObjectManifest}",
+                "The service's data is not what it stored: no storage step restores lost or changed objects, they come back from a backup.",
+                [$"sha256sum -c: exit {i.ExitCode}", .. Lines(i)], "Restore the objects named from a backup."));
+        return found.ToImmutable();
+
+        static IEnumerable<string> Lines(CommandResult r) => (r.StandardOutput + r.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(5);
     }
 
     /// <summary>Runs the challenge's test-storage.sh (validation off: its exit code is the verdict).</summary>
@@ -163,14 +208,16 @@ public sealed class StorageSession : IAsyncDisposable
     public ValueTask DisposeAsync() => Host.DisposeAsync();
 }
 
-/// <summary>What one <see cref="StorageSession.FixAsync"/> did: every round's report, the findings before and after, and the last state.</summary>
-public sealed record StorageFixOutcome(ImmutableArray<FixReport> Rounds, ImmutableArray<Finding> Before, ImmutableArray<Finding> After, StorageSnapshot State)
+/// <summary>What one <see cref="StorageSession.FixAsync"/> did: every round's report, the findings before and after, the
+/// last state, and what is still open (after applying: the error findings left and a failing write probe).</summary>
+public sealed record StorageFixOutcome(ImmutableArray<FixReport> Rounds, ImmutableArray<Finding> Before, ImmutableArray<Finding> After, StorageSnapshot State, ImmutableArray<OpenFinding> Open)
 {
     public ImmutableArray<StepResult> Steps => [.. Rounds.SelectMany(r => r.Steps)];
 
     public int Changed => Rounds.Sum(r => r.Changed);
 
-    public bool Succeeded => Rounds.All(r => r.Succeeded);
+    /// <summary>Every step succeeded and nothing is left open: the only outcome worth exit 0.</summary>
+    public bool Succeeded => Rounds.All(r => r.Succeeded) && Open.IsEmpty;
 }
 
 /// <summary>The machine must not be repaired automatically: each reason names what is wrong and what to do. Nothing was changed.</summary>

@@ -172,18 +172,21 @@ public sealed class NetworkRepairTests(NetworkLabFixture fixture) : IDisposable
         }
     }
 
-    // A catalogue with the repository's network runbook and the profiles these tests need.
-    private string Catalogue(NetworkLabState lab)
+    private string Catalogue(NetworkLabState lab) => Catalogue(_folder, lab);
+
+    /// <summary>A catalogue in <paramref name="folder"/> with the repository's network runbook and the profiles the lab
+    /// tests need: twin, nobody-there (no machine at the server's address), wrong-key (a key the machines refuse).</summary>
+    internal static string Catalogue(string folder, NetworkLabState lab)
     {
         var notebook = Path.Combine(Repository.Root(), "runbooks", "network-wireguard.ipynb");
-        var strangerKey = Path.Combine(_folder, "stranger_ed25519");
+        var strangerKey = Path.Combine(folder, "stranger_ed25519");
         if (!File.Exists(strangerKey))
             RunLocal($"ssh-keygen -q -t ed25519 -N '' -f {strangerKey}");
         string Profile(string server, string identity) => JsonSerializer.Serialize(new
         {
             parameters = new { lab = "network", server, client = lab.Client.Address6pn, identityFile = identity, knownHostsFile = lab.KnownHostsFile, hostKeyPolicy = "accept-new" },
         });
-        var path = Path.Combine(_folder, "nbconfig.json");
+        var path = Path.Combine(folder, "nbconfig.json");
         File.WriteAllText(path, $$"""
             { "notebooks": { "network-wireguard": { "path": {{JsonSerializer.Serialize(notebook)}}, "profiles": {
                 "twin": {{Profile(lab.Server.Address6pn, lab.IdentityFile)}},

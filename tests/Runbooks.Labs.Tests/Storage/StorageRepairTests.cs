@@ -159,9 +159,12 @@ public sealed class StorageRepairTests(StorageLabFixture fixture) : IDisposable
         Assert.Contains("lvm2", missing.Message, StringComparison.Ordinal);
     }
 
-    private string Catalogue(StorageLabState lab, string volumeGroup = "vg0")
+    private string Catalogue(StorageLabState lab, string volumeGroup = "vg0") => Catalogue(_folder, lab, volumeGroup);
+
+    /// <summary>A catalogue in <paramref name="folder"/> with the repository's storage runbook and a twin profile.</summary>
+    internal static string Catalogue(string folder, StorageLabState lab, string volumeGroup = "vg0")
     {
-        var path = Path.Combine(_folder, "nbconfig.json");
+        var path = Path.Combine(folder, "nbconfig.json");
         var notebook = Path.Combine(Repository.Root(), "runbooks", "storage-lvm.ipynb");
         var parameters = JsonSerializer.Serialize(new
         {

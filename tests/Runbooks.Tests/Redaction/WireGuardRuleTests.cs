@@ -23,7 +23,7 @@ public class WireGuardRuleTests
     [InlineData("presharedKey=" + PresharedKey, "presharedKey=[REDACTED:wg-conf-preshared-key]")]
     [InlineData("Preshared Key = " + PresharedKey, "Preshared Key = [REDACTED:wg-conf-preshared-key]")]
     [InlineData("#PrivateKey = " + PrivateKey, "#PrivateKey = [REDACTED:wg-conf-private-key]")] // an old key is still a key
-    [InlineData("var conf = \"[Interface]\\nPrivateKey = " + PrivateKey + "\\n\";", "var conf = \"[Interface]\\nPrivateKey = [REDACTED:wg-conf-private-key]\";")] // a template in a code cell: the value runs to the quote
+    [InlineData("var conf = \"[Interface]\\nPrivateKey = " + PrivateKey + "\\n\";", "var conf = \"[Interface]\\nPrivateKey = [REDACTED:wg-conf-private-key]\\n\";")] // a template in a code cell: only the key goes
     [InlineData("\"\\tPresharedKey = " + PresharedKey + "\"", "\"\\tPresharedKey = [REDACTED:wg-conf-preshared-key]\"")]
     public void Config_key_values_are_redacted_in_any_spelling_wg_accepts(string line, string expected)
     {
@@ -35,6 +35,10 @@ public class WireGuardRuleTests
     [InlineData("PrivateKeyFile=/etc/systemd/network/wg0.key")] // systemd-networkd names a file
     [InlineData("PostUp = wg set %i private-key /etc/wireguard/%i.key")]
     [InlineData("PrivateKey =")]
+    // Code that builds a config holds no key: it reads as written, ListenPort and the closing quote included.
+    [InlineData("Console.WriteLine($\"[Interface]\\nPrivateKey = {k}\\nListenPort = 51820\");")]
+    [InlineData("PrivateKey = $(cat /etc/wireguard/wg0.key)")]
+    [InlineData("PrivateKey = (not captured: the machine's wg pubkey failed)")]
     public void Config_lines_without_a_secret_are_untouched(string line)
     {
         Assert.Same(line, Redactor.Default.Redact(line));

@@ -20,8 +20,15 @@ public sealed record DeleteFirewallRule(TunnelRole Role, FirewallRule Rule) : Re
 /// <summary>Delete one native nft rule by its handle.</summary>
 public sealed record DeleteNftRule(TunnelRole Role, NftRule Rule) : Remedy(Role);
 
-/// <summary>Insert an iptables rule at the top of a chain (so nothing earlier accepts the packet first).</summary>
-public sealed record InsertFirewallRule(TunnelRole Role, string Tool, string Chain, string Specification) : Remedy(Role);
+/// <summary>
+/// Insert an iptables rule at the top of a chain (so nothing earlier decides first), for the sake of
+/// <paramref name="Packet"/>: done once the packet filter model says it is dropped (<paramref name="Drop"/>) or no
+/// longer dropped by this chain, which is the effect wanted, not merely the rule's presence.
+/// </summary>
+public sealed record InsertFirewallRule(TunnelRole Role, string Tool, string Chain, string Specification, Packet Packet, bool Drop, string Table = "filter") : Remedy(Role);
+
+/// <summary>Insert an accept rule at the top of a native nft chain whose policy drops <paramref name="Packet"/>.</summary>
+public sealed record InsertNftRule(TunnelRole Role, NftChain Chain, string Rule, Packet Packet) : Remedy(Role);
 
 /// <summary>Set a sysctl now and where the machine re-reads it at boot.</summary>
 public sealed record SetSysctl(TunnelRole Role, string Name, string Value) : Remedy(Role);

@@ -14,7 +14,7 @@ namespace Runbooks.Network.Checks;
 /// send, nothing drops the tunnel's packets…), never a known fault, so faults nobody listed still show.
 /// A fault can show as more than one finding; the planner merges their remedies.
 /// </summary>
-public static class TunnelChecks
+public static partial class TunnelChecks
 {
     public static NetworkDiagnosis Run(TunnelState state, TunnelSettings? settings = null)
     {
@@ -39,11 +39,11 @@ public static class TunnelChecks
             items.AddRange(TunnelAddress(context, role));
             items.AddRange(PeerSection(context, role));
             items.AddRange(Mtu(context, role));
-            items.AddRange(WireGuardTrafficAllowed(context, role));
             items.AddRange(EchoAnswered(context, role));
             items.AddRange(Routing(context, role));
         }
         items.AddRange(ListenPort(context));
+        items.AddRange(FilterPaths(context));
         items.AddRange(Service(context));
         return new NetworkDiagnosis(intent, [.. items]);
     }
@@ -223,29 +223,6 @@ public static class TunnelChecks
                 new SetConfigValue(role, null, "MTU", c.Intent.Mtu.ToString(CultureInfo.InvariantCulture)), new RestartTunnel(role));
     }
 
-    private static IEnumerable<DiagnosedFinding> WireGuardTrafficAllowed(Context c, TunnelRole role)
-    {
-        var port = role == TunnelRole.Server ? c.Intent.ListenPort : c.Config(role)?.Interface.ListenPort ?? c.Snapshot(role).WireGuardInterface(c.Wg)?.ListenPort;
-        if (port is not { } p || c.Underlay(role) is not { } underlay)
-            yield break;
-        var packet = new InboundPacket(underlay.Address.AddressFamily, "udp", p, underlay.Link.Name);
-        var verdict = PacketFilter.Evaluate(c.Snapshot(role).Firewall, packet);
-        if (!verdict.Dropped)
-            yield break;
-        yield return Item(new Finding("wireguard-udp-dropped", Severity.Error, role.Name(), $"The firewall drops WireGuard's UDP port {p} on {underlay.Link.Name}",
-            "Handshakes and every tunnel packet arrive as UDP on this port; dropping them is a silent, total outage of the tunnel.",
-            [$"{packet}: dropped", .. verdict.Evidence],
-            "Delete the rule(s) dropping it"),
-            [.. Removals(role, verdict, packet)]);
-    }
-
-    private static IEnumerable<Remedy> Removals(TunnelRole role, FilterVerdict verdict, InboundPacket packet) =>
-        verdict.DroppingRules.Select(r => (Remedy)new DeleteFirewallRule(role, r))
-            .Concat(verdict.DroppingNftRules.Select(r => new DeleteNftRule(role, r)))
-            .Concat(verdict.DroppingPolicies.Select(p => new InsertFirewallRule(role,
-                (p.Family == AddressFamily.InterNetworkV6 ? "ip6tables" : "iptables") + (p.Backend == FirewallBackend.Legacy ? "-legacy" : ""),
-                p.Chain, $"-i {packet.InputInterface} -p {packet.Protocol} --dport {packet.DestinationPort} -j ACCEPT")));
-
     private static IEnumerable<DiagnosedFinding> EchoAnswered(Context c, TunnelRole role)
     {
         var family = c.Intent.ServerAddress.Address.AddressFamily;
@@ -309,31 +286,29 @@ public static class TunnelChecks
             || (l.Address.Equals(IPAddress.Any) && tunnelAddress.AddressFamily == AddressFamily.InterNetwork)
             || (l.Address.Equals(IPAddress.IPv6Any) && (tunnelAddress.AddressFamily == AddressFamily.InterNetworkV6 || l.DualStack)));
         if (!onTunnel)
-            yield return Item(new Finding("service-not-listening-on-tunnel", Severity.Error, "server", $"Nothing listens on TCP {port} where the tunnel reaches ({tunnelAddress})",
-                "The service must listen on the tunnel address or on all addresses for HTTP over WireGuard to connect.",
-                listeners.Count == 0 ? [$"ss -lnt: nothing on port {port}"] : [.. listeners.Select(l => $"ss -lnt: {l.Address}:{l.Port} {l.Process}")],
-                "Start the service (or make it listen on all addresses)."));
-
-        var wgVerdict = PacketFilter.Evaluate(server.Firewall, new InboundPacket(tunnelAddress.AddressFamily, "tcp", port, c.Wg));
-        if (wgVerdict.Dropped)
         {
-            var packet = new InboundPacket(tunnelAddress.AddressFamily, "tcp", port, c.Wg);
-            yield return Item(new Finding("service-dropped-on-tunnel", Severity.Error, "server", $"The firewall drops TCP {port} arriving over {c.Wg}",
-                "This is the one path the service must be reachable by.",
-                [$"{packet}: dropped", .. wgVerdict.Evidence], "Delete the rule(s) dropping it"), [.. Removals(TunnelRole.Server, wgVerdict, packet)]);
+            // What listens instead: on the port, elsewhere; else every TCP listener, so a service moved to another
+            // port or started under another name shows.
+            var instead = listeners.Count > 0 ? listeners : [.. server.Listeners.Where(l => l.Protocol == "tcp")];
+            yield return Item(new Finding("service-not-listening-on-tunnel", Severity.Error, "server",
+                listeners.Count == 0 ? $"Nothing listens on TCP {port}" : $"TCP {port} listens only on {string.Join(", ", listeners.Select(l => l.Address).Distinct())}, not where the tunnel reaches ({tunnelAddress})",
+                "The service must listen on the tunnel address or on all addresses for HTTP over WireGuard to connect. The runbook does not know how this machine starts it, so it does not restart it.",
+                [.. listeners.Count == 0 ? [$"ss -lnt: nothing on port {port}; listening instead:"] : Array.Empty<string>(),
+                 .. instead.Take(8).Select(l => $"ss -lnt: {(l.Address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{l.Address}]" : l.Address.ToString())}:{l.Port} {l.Process}{(l.ProcessId is { } pid ? $" (pid {pid})" : "")}")],
+                "Start the service so it listens on the tunnel address or on all addresses."));
         }
 
         if (c.Underlay(TunnelRole.Server) is not { } underlay)
             yield break;
         var exposed = listeners.Any(l => l.Address.Equals(IPAddress.IPv6Any) || l.Address.Equals(underlay.Address));
-        var underlayPacket = new InboundPacket(underlay.Address.AddressFamily, "tcp", port, underlay.Link.Name);
+        var underlayPacket = Packet.In(underlay.Address.AddressFamily, "tcp", port, underlay.Link.Name);
         if (!exposed || PacketFilter.Evaluate(server.Firewall, underlayPacket).Dropped)
             yield break;
         yield return Item(new Finding("service-open-on-underlay", Severity.Error, "server", $"TCP {port} is reachable over 6pn ({underlay.Link.Name}), not only through the tunnel",
             "The service is meant to be reached only through WireGuard; on 6pn every machine of the organisation can reach it, unencrypted.",
             [.. listeners.Select(l => $"ss -lnt: [{l.Address}]:{l.Port} {l.Process}"), $"{underlayPacket}: accepted (no rule drops it)"],
             $"ip6tables -I INPUT -i {underlay.Link.Name} -p tcp --dport {port} -j DROP"),
-            new InsertFirewallRule(TunnelRole.Server, "ip6tables", "INPUT", $"-i {underlay.Link.Name} -p tcp --dport {port} -j DROP"));
+            new InsertFirewallRule(TunnelRole.Server, "ip6tables", "INPUT", $"-i {underlay.Link.Name} -p tcp --dport {port} -j DROP", underlayPacket, Drop: true));
     }
 
     private static string Short(string? key) => key is null ? "(none)" : key.Length > 10 ? key[..10] + "…" : key;

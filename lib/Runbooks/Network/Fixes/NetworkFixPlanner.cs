@@ -28,6 +28,9 @@ public static class NetworkFixPlanner
         {
             var mine = diagnosis.Items.SelectMany(i => i.Remedies.Where(r => r.Role == role).Select(r => (Remedy: r, i.Finding))).ToList();
             string Why(Remedy remedy) => string.Join("; ", mine.Where(m => m.Remedy.Equals(remedy)).Select(m => m.Finding.Title).Distinct());
+            // A step clears the findings whose remedies it carries out, so a finding still open afterwards names it.
+            FixStep<TunnelState> Clearing(FixStep<TunnelState> step, Func<Remedy, bool> carriedOut) =>
+                step with { Clears = [.. mine.Where(m => carriedOut(m.Remedy)).Select(m => OpenFinding.Key(m.Finding)).Distinct()] };
 
             foreach (var remedy in mine.Select(m => m.Remedy).Distinct())
             {
@@ -36,22 +39,23 @@ public static class NetworkFixPlanner
                     DeleteFirewallRule d => DeleteRule(d, Why(d)),
                     DeleteNftRule d => DeleteNft(d, Why(d)),
                     InsertFirewallRule i => Insert(i, Why(i)),
+                    InsertNftRule i => InsertNft(i, Why(i)),
                     _ => null,
                 };
                 if (step is not null)
-                    steps.Add(step);
+                    steps.Add(Clearing(step, r => r.Equals(remedy)));
             }
             foreach (var sysctl in mine.Select(m => m.Remedy).OfType<SetSysctl>().Distinct())
-                steps.Add(Sysctl(sysctl, state.Of(role), Why(sysctl)));
+                steps.Add(Clearing(Sysctl(sysctl, state.Of(role), Why(sysctl)), r => r.Equals(sysctl)));
             foreach (var route in mine.Select(m => m.Remedy).OfType<DeleteRoute>().Distinct())
-                steps.Add(RouteDeletion(route, Why(route)));
+                steps.Add(Clearing(RouteDeletion(route, Why(route)), r => r.Equals(route)));
 
             var edits = mine.Where(m => m.Remedy is SetConfigValue).ToList();
             if (edits.Count > 0 && state.Of(role).WireGuardConfig(settings.Interface) is { } config)
-                steps.Add(ConfigRewrite(role, config, edits.Select(e => ((SetConfigValue)e.Remedy, e.Finding)).ToList(), settings));
+                steps.Add(Clearing(ConfigRewrite(role, config, edits.Select(e => ((SetConfigValue)e.Remedy, e.Finding)).ToList(), settings), r => r is SetConfigValue));
             var restart = mine.Where(m => m.Remedy is RestartTunnel).Select(m => m.Finding.Title).Distinct().ToList();
             if (restart.Count > 0)
-                steps.Add(Restart(role, settings, steps.LastOrDefault(s => s.Id == $"{role.Name()}-rewrite-{settings.Interface}-conf"), string.Join("; ", restart)));
+                steps.Add(Clearing(Restart(role, settings, steps.LastOrDefault(s => s.Id == $"{role.Name()}-rewrite-{settings.Interface}-conf"), string.Join("; ", restart)), r => r is RestartTunnel));
         }
         return [.. steps];
     }
@@ -74,18 +78,33 @@ public static class NetworkFixPlanner
             s => !Present(s), "nft no longer lists the rule");
     }
 
+    // Done by effect, read from the packet filter model on fresh state: the packet dropped (a block), or no longer
+    // dropped by the policy of this chain (an accept). A rule of ours that something earlier overrides is no fix.
     private static FixStep<TunnelState> Insert(InsertFirewallRule i, string why)
     {
         var family = i.Tool.StartsWith("ip6", StringComparison.Ordinal) ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
         var backend = i.Tool.EndsWith("-legacy", StringComparison.Ordinal) ? FirewallBackend.Legacy : FirewallBackend.Nft;
+        var verdict = (TunnelState s) => PacketFilter.Evaluate(s.Of(i.Role).Firewall, i.Packet);
+        bool Done(TunnelState s) => i.Drop
+            ? verdict(s).Dropped
+            : !verdict(s).DroppingPolicies.Any(p => p.Backend == backend && p.Family == family && p.Table == i.Table && p.Chain == i.Chain);
+        var table = i.Table == "filter" ? "" : $" -t {i.Table}";
         var words = i.Specification.Split(' ');
         string? Arg(string flag) => Array.IndexOf(words, flag) is var n and >= 0 && n + 1 < words.Length ? words[n + 1] : null;
-        bool Present(TunnelState s) => s.Of(i.Role).Firewall.Rules.Any(r =>
-            r.Backend == backend && r.Family == family && r.Table == "filter" && r.Chain == i.Chain
-            && r.Protocol == Arg("-p") && r.InputInterface == Arg("-i") && r.DestinationPort == Arg("--dport") && r.Target == Arg("-j"));
-        return new(Id(i.Role, $"insert-{i.Tool}-{i.Chain}-{Arg("-p")}-{Arg("--dport")}-{Arg("-j")?.ToLowerInvariant()}"), i.Role.Name(),
-            $"Insert `{i.Tool} -I {i.Chain} 1 {i.Specification}`", why,
-            s => !Present(s), [HostCommand.Shell($"{i.Tool} -w -I {i.Chain} 1 {i.Specification}")], Present, $"{i.Tool} -S {i.Chain} lists the rule");
+        var ports = string.Join('-', new[] { Arg("--dport"), Arg("--sport") }.OfType<string>());
+        return new(Id(i.Role, $"insert-{i.Tool}{(i.Table == "filter" ? "" : "-" + i.Table)}-{i.Chain}-{Arg("-p")}-{ports}-{Arg("-j")?.ToLowerInvariant()}"), i.Role.Name(),
+            $"Insert `{i.Tool}{table} -I {i.Chain} 1 {i.Specification}`", why,
+            s => !Done(s), [HostCommand.Shell($"{i.Tool} -w{table} -I {i.Chain} 1 {i.Specification}")], Done,
+            i.Drop ? $"the filter model drops {i.Packet}" : $"the filter model no longer drops {i.Packet} by the {i.Chain} policy");
+    }
+
+    private static FixStep<TunnelState> InsertNft(InsertNftRule i, string why)
+    {
+        var c = i.Chain;
+        bool Done(TunnelState s) => !PacketFilter.Evaluate(s.Of(i.Role).Firewall, i.Packet).DroppingNftChains.Any(x => x.Family == c.Family && x.Table == c.Table && x.Name == c.Name);
+        var line = $"nft insert rule {c.Family} {c.Table} {c.Name} {i.Rule}";
+        return new(Id(i.Role, $"insert-nft-{c.Table}-{c.Name}-{i.Packet.Protocol}-{i.Packet.Hook}-{i.Packet.DestinationPort ?? i.Packet.SourcePort}"), i.Role.Name(),
+            $"Insert `{line}`", why, s => !Done(s), [HostCommand.Shell(line)], Done, $"the filter model no longer drops {i.Packet} by the policy of {c.Family} {c.Table} {c.Name}");
     }
 
     private static FixStep<TunnelState> Sysctl(SetSysctl set, NetworkSnapshot snapshot, string why)

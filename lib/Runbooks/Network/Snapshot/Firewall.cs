@@ -85,7 +85,14 @@ public sealed record NftRule(
     string? DestinationPort,
     string? Verdict,
     string Text,
-    JsonElement Expression);
+    JsonElement Expression)
+{
+    /// <summary>The oifname (or oif) it matches, as <see cref="InputInterface"/>.</summary>
+    public string? OutputInterface { get; init; }
+
+    /// <summary>The source port it matches, as <see cref="DestinationPort"/>.</summary>
+    public string? SourcePort { get; init; }
+}
 
 /// <summary>A chain of a native nft table. Base chains have a type, a hook, a priority and a policy; regular chains
 /// (jump targets) have none of them.</summary>

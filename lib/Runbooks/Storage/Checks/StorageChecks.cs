@@ -12,6 +12,9 @@ namespace Runbooks.Storage.Checks;
 /// <param name="LogicalVolumeSize">The LV's required size, in bytes.</param>
 /// <param name="ImageDirectory">Where the disk images live.</param>
 /// <param name="RootFullPercent">The root filesystem above this Use% is a finding.</param>
+/// <param name="ObjectManifest">A `sha256sum` list of the objects the machine stores; the fix checks them against it
+/// when the file exists (the challenge's test does the same).</param>
+/// <param name="ObjectDirectory">Where the manifest's paths are relative to.</param>
 public sealed record StorageSettings(
     string MountPoint = "/data",
     string VolumeGroup = "vg0",
@@ -20,7 +23,9 @@ public sealed record StorageSettings(
     long DiskSize = 1887436800,
     long LogicalVolumeSize = 4L << 30,
     string ImageDirectory = "/media",
-    int RootFullPercent = 90);
+    int RootFullPercent = 90,
+    string ObjectManifest = "/usr/local/share/objects/manifest.sha256",
+    string ObjectDirectory = "/data/objects");
 
 /// <summary>
 /// The invariants of a healthy data volume, over one snapshot: mounted read-write where it belongs with fstab
@@ -48,14 +53,21 @@ public static class StorageChecks
     {
         settings ??= new StorageSettings();
         var findings = new List<Finding>();
-        findings.AddRange(s.Problems.Select(p => new Finding("capture-incomplete", Severity.Warning, s.Hostname,
+        // Without LVM's report or the mount table the volume's health cannot be told: an error, and the checks that read
+        // the missing section are left out rather than reporting what they cannot see ("no volume group") as a fault.
+        bool Missing(string section) => s.Problems.Any(p => p.Section == section);
+        findings.AddRange(s.Problems.Select(p => new Finding("capture-incomplete", p.Section is "lvm" or "findmnt" ? Severity.Error : Severity.Warning, s.Hostname,
             $"Part of the state could not be captured: {p.Section}", "Checks that need it see nothing there.", [$"{p.Command} (exit {p.ExitCode}): {p.Message}"],
-            "Install the missing tool, then capture again.")));
-        findings.AddRange(Mount(s, settings));
-        findings.AddRange(PhysicalVolumes(s, settings));
-        findings.AddRange(VolumeGroupAndVolume(s, settings));
+            "Install the missing tool, or wait for what held it (an LVM lock, a loaded machine), then capture again.")));
+        if (!Missing("findmnt"))
+            findings.AddRange(Mount(s, settings));
+        if (!Missing("lvm"))
+        {
+            findings.AddRange(PhysicalVolumes(s, settings));
+            findings.AddRange(VolumeGroupAndVolume(s, settings));
+            findings.AddRange(LoopDevices(s, settings));
+        }
         findings.AddRange(RootAndDeletedFiles(s, settings));
-        findings.AddRange(LoopDevices(s, settings));
         return [.. findings];
     }
 
@@ -71,11 +83,21 @@ public static class StorageChecks
             yield return new Finding("data-not-mounted", Severity.Error, s.Hostname, $"Nothing is mounted at {c.MountPoint}",
                 "The service's objects live there.", [$"findmnt: no {c.MountPoint}", fstab is null ? $"/etc/fstab: no {c.MountPoint}" : $"/etc/fstab:{fstab.Line}: {fstab.Text}"],
                 $"mount {c.MountPoint}");
+        else if (!IsVolume(s, mount.Source, c))
+            yield return new Finding("data-mounted-from-wrong-source", Severity.Error, s.Hostname, $"{c.MountPoint} shows {mount.Source} ({mount.FsType}), not {c.VolumeGroup}/{c.LogicalVolume}",
+                "Something is mounted over the volume (or in its place): whatever is written now lands there, not in the volume, and is lost at the next unmount.",
+                [.. s.Mounts.Where(m => m.Target == c.MountPoint).Select(m => $"findmnt: {m.Target} {m.Source} {m.FsType} {string.Join(",", m.Options)} (id {m.Id})"),
+                 fstab is null ? $"/etc/fstab: no {c.MountPoint}" : $"/etc/fstab:{fstab.Line}: {fstab.Text}"],
+                $"umount {c.MountPoint} (the mount on top), then mount the volume if it is not underneath");
         else if (mount.ReadOnly)
             yield return new Finding("data-mounted-read-only", Severity.Error, s.Hostname, $"{c.MountPoint} is mounted read-only",
                 "Every write fails with EROFS; the service can serve but not store.",
                 [$"findmnt: {mount.Target} {mount.Source} {mount.FsType} {string.Join(",", mount.Options)}"],
                 $"mount -o remount,rw {c.MountPoint}");
+        if (mount is not null && s.MountRootAttributes.FirstOrDefault(a => a.Path == c.MountPoint) is { } attributes && (attributes.Immutable || attributes.AppendOnly))
+            yield return new Finding("data-immutable", Severity.Error, s.Hostname, $"{c.MountPoint} is {(attributes.Immutable ? "immutable" : "append-only")} (chattr +{(attributes.Immutable ? "i" : "a")})",
+                "Nothing can be created (immutable) or removed (append-only) at the top of the volume, by root either: the service's writes fail with EPERM while the mount looks healthy.",
+                [$"lsattr -d: {attributes.Flags} {attributes.Path}"], $"chattr -i -a {c.MountPoint}");
         if (fstab?.ReadOnly == true)
             yield return new Finding("fstab-mounts-read-only", Severity.Error, s.Hostname, $"/etc/fstab mounts {c.MountPoint} read-only",
                 "The next boot (or `mount -a`) brings the fault back.", [$"/etc/fstab:{fstab.Line}: {fstab.Text}"],
@@ -205,6 +227,10 @@ public static class StorageChecks
         var lv = s.LogicalVolume(c.VolumeGroup, c.LogicalVolume);
         if (lv is null)
             yield break;
+        if (!lv.Active)
+            yield return new Finding("lv-inactive", Severity.Error, s.Hostname, $"{c.VolumeGroup}/{c.LogicalVolume} is not active",
+                "An inactive LV has no device: it cannot be mounted, and the data is unreachable until it is activated.",
+                [$"lvs: {lv.VolumeGroup}/{lv.Name} {lv.Attr}"], $"lvchange -ay {c.VolumeGroup}/{c.LogicalVolume}");
         if (lv.Size < c.LogicalVolumeSize)
             yield return new Finding("lv-too-small", Severity.Error, s.Hostname, $"{c.VolumeGroup}/{c.LogicalVolume} is {Gib(lv.Size)}, not {Gib(c.LogicalVolumeSize)}",
                 "The volume must have the required size.", [$"lvs: {lv.VolumeGroup}/{lv.Name} {lv.Attr} {Gib(lv.Size)}"],
@@ -230,10 +256,23 @@ public static class StorageChecks
                 $": > /proc/{file.Pid}/fd/{file.Descriptor} (frees the space with {file.Command} still running), or restart it");
     }
 
+    /// <summary>Whether a mount source is the data LV: as /dev/VG/LV, /dev/mapper/VG-LV (dashes doubled) or its dm-N.</summary>
+    public static bool IsVolume(StorageSnapshot s, string source, StorageSettings c)
+    {
+        var mapper = $"{c.VolumeGroup.Replace("-", "--", StringComparison.Ordinal)}-{c.LogicalVolume.Replace("-", "--", StringComparison.Ordinal)}";
+        return source == $"/dev/{c.VolumeGroup}/{c.LogicalVolume}" || source == $"/dev/mapper/{mapper}"
+            || s.BlockDevices.Any(b => b.Type == "lvm" && b.Name == mapper && source == $"/dev/{b.KernelName}");
+    }
+
     private static IEnumerable<Finding> LoopDevices(StorageSnapshot s, StorageSettings c)
     {
         foreach (var loop in s.LoopDevices.Where(l => s.PhysicalVolumes.Any(p => p.Name == l.Name && p.VolumeGroup == c.VolumeGroup)))
         {
+            if (loop.ReadOnly)
+                yield return new Finding("pv-device-read-only", Severity.Error, s.Hostname, $"{loop.Name}, a disk of {c.VolumeGroup}, is read-only",
+                    "Writes to the extents on it fail with I/O errors (the filesystem then remounts itself read-only), and LVM cannot move or add extents there.",
+                    [$"losetup: {loop.Name} {loop.BackingFile} ro", .. s.KernelMessages.Where(m => m.Text.Contains(loop.Name.Replace("/dev/", ""), StringComparison.Ordinal)).TakeLast(3).Select(m => $"dmesg: {m.Text}")],
+                    $"blockdev --setrw {loop.Name} (a device attached read-only, losetup -r, must be re-attached: that is not done online)");
             if (loop.BackingFileDeleted || !loop.BackingFile.StartsWith(c.ImageDirectory.TrimEnd('/') + "/", StringComparison.Ordinal))
                 yield return new Finding("loop-backing-unexpected", Severity.Error, s.Hostname, $"{loop.Name} is backed by {loop.BackingFile}{(loop.BackingFileDeleted ? " (deleted)" : "")}",
                     $"Every disk of {c.VolumeGroup} must be an image in {c.ImageDirectory} that exists: a deleted or stray backing file is lost at the next detach or reboot.",

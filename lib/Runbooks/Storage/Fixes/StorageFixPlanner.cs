@@ -77,10 +77,29 @@ public static class StorageFixPlanner
                 steps.Add(QuarantineScript(host, orphan, Why(f => f.Check == "data-remounted")));
         }
 
-        // 2. /data read-write: fstab first (so `mount` reads the right options), then the running mount.
+        // 2. The volume's device: active, and no other filesystem mounted over it (or in its place).
+        var volumeName = $"{c.VolumeGroup}/{c.LogicalVolume}";
+        if (s.LogicalVolume(c.VolumeGroup, c.LogicalVolume) is { Active: false })
+            steps.Add(Step(host, "activate-lv", $"Activate {volumeName}", Why(f => f.Check == "lv-inactive"),
+                x => x.LogicalVolume(c.VolumeGroup, c.LogicalVolume) is { Active: false }, [Lvm($"lvchange -ay {volumeName}")],
+                x => x.LogicalVolume(c.VolumeGroup, c.LogicalVolume) is { Active: true }, $"lvs shows {volumeName} active"));
+        if (s.MountAt(c.MountPoint) is { } over && !StorageChecks.IsVolume(s, over.Source, c))
+            steps.Add(Step(host, "unmount-over-data", $"Unmount {over.Source} ({over.FsType}) from {c.MountPoint}", Why(f => f.Check == "data-mounted-from-wrong-source"),
+                x => x.MountAt(c.MountPoint)?.Id == over.Id, [HostCommand.Exec("umount", c.MountPoint)],
+                x => x.MountAt(c.MountPoint)?.Id != over.Id, $"findmnt no longer shows {over.Source} on {c.MountPoint}"));
+
+        if (s.MountRootAttributes.FirstOrDefault(a => a.Path == c.MountPoint) is { } attributes && (attributes.Immutable || attributes.AppendOnly))
+            steps.Add(Step(host, "data-mutable", $"Clear the immutable and append-only attributes of {c.MountPoint}", Why(f => f.Check == "data-immutable"),
+                x => x.MountRootAttributes.FirstOrDefault(a => a.Path == c.MountPoint) is { } a && (a.Immutable || a.AppendOnly),
+                [HostCommand.Exec("chattr", "-i", "-a", c.MountPoint)],
+                x => x.MountRootAttributes.FirstOrDefault(a => a.Path == c.MountPoint) is { Immutable: false, AppendOnly: false }, $"lsattr -d {c.MountPoint} shows neither i nor a"));
+
+        // 3. /data read-write: fstab first (so `mount` reads the right options), then the running mount.
         var fstab = s.Fstab.LastOrDefault(f => f.MountPoint == c.MountPoint);
         if (fstab is { ReadOnly: true })
             steps.Add(FstabWithoutReadOnly(host, fstab, c, Why(f => f.Check == "fstab-mounts-read-only")));
+        else if (fstab is null && s.MountAt(c.MountPoint) is { } mounted && StorageChecks.IsVolume(s, mounted.Source, c))
+            steps.Add(FstabLine(host, mounted, c, Why(f => f.Check == "fstab-missing-mount")));
         if (s.MountAt(c.MountPoint) is null && fstab is not null)
             steps.Add(Step(host, "mount-data", $"Mount {c.MountPoint} as fstab says", Why(f => f.Check == "data-not-mounted"),
                 x => x.MountAt(c.MountPoint) is null, [HostCommand.Exec("mount", c.MountPoint)],
@@ -90,13 +109,17 @@ public static class StorageFixPlanner
                 x => x.MountAt(c.MountPoint) is { ReadOnly: true }, [HostCommand.Exec("mount", "-o", "remount,rw", c.MountPoint)],
                 x => x.MountAt(c.MountPoint) is { ReadOnly: false }, $"findmnt shows {c.MountPoint} rw"));
 
-        // 3. Room on / (the new disk image lives there): empty deleted files still held open, in place.
+        // 4. Room on / (the new disk image lives there): empty deleted files still held open, in place.
         foreach (var file in s.DeletedOpenFiles.Where(f => f.AllocatedBytes >= StorageChecks.HeldOpenLimit))
             steps.Add(EmptyDeletedFile(host, file, Why(f => f.Check is "root-filesystem-full" || (f.Check == "deleted-file-held-open" && f.Title.StartsWith(file.Pid.ToString(CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal)))));
 
-        // 4. The PVs, online.
+        // 5. The PVs, online: writable, allocatable, whole.
         var vg = c.VolumeGroup;
         var members = s.PhysicalVolumes.Where(p => p.VolumeGroup == vg).ToList();
+        foreach (var loop in s.LoopDevices.Where(l => l.ReadOnly && members.Any(p => p.Name == l.Name)))
+            steps.Add(Step(host, $"read-write-{Short(loop.Name)}", $"Make {loop.Name} writable", Why(f => f.Check == "pv-device-read-only" && f.Title.StartsWith(loop.Name + ",", StringComparison.Ordinal)),
+                x => x.LoopDevice(loop.Name) is { ReadOnly: true }, [HostCommand.Exec("blockdev", "--setrw", loop.Name)],
+                x => x.LoopDevice(loop.Name) is { ReadOnly: false }, $"losetup shows {loop.Name} read-write"));
         foreach (var pv in members.Where(p => !p.Allocatable))
             steps.Add(Step(host, $"allocatable-{Short(pv.Name)}", $"Make {pv.Name} allocatable", Why(f => f.Check == "pv-not-allocatable" && f.Title.StartsWith(pv.Name + " ", StringComparison.Ordinal)),
                 x => x.PhysicalVolume(pv.Name) is { Allocatable: false }, [Lvm($"pvchange -x y {pv.Name}")],
@@ -107,7 +130,7 @@ public static class StorageFixPlanner
                 x => x.PhysicalVolume(pv.Name) is { } p && StorageChecks.SmallerThanDevice(p, extent), [Lvm($"pvresize {pv.Name}")],
                 x => x.PhysicalVolume(pv.Name) is { } p && !StorageChecks.SmallerThanDevice(p, extent), $"pvs shows {pv.Name} using its whole device"));
 
-        // 5. The missing disks, then the PV with the bad offset re-created: a PV taken out of the VG for its
+        // 6. The missing disks, then the PV with the bad offset re-created: a PV taken out of the VG for its
         // re-creation still counts as one of its disks, so an interrupted run does not add a disk too many.
         var recreated = members.Where(p => p.DataOffset > StorageChecks.NormalDataOffsetLimit).Select(p => p.Name).ToImmutableArray();
         int Disks(StorageSnapshot x) => x.PhysicalVolumes.Count(p => p.VolumeGroup == vg) + recreated.Count(d => x.PhysicalVolume(d)?.VolumeGroup != vg);
@@ -118,7 +141,7 @@ public static class StorageFixPlanner
         foreach (var device in recreated)
             steps.Add(RecreatePv(host, device, c, Why(f => f.Check == "pv-data-offset-abnormal" && f.Title.StartsWith(device + " ", StringComparison.Ordinal))));
 
-        // 6. The volume and its filesystem, in one online step.
+        // 7. The volume and its filesystem, in one online step.
         var lv = $"{vg}/{c.LogicalVolume}";
         var lvDevice = $"/dev/{vg}/{c.LogicalVolume}";
         if (s.LogicalVolume(vg, c.LogicalVolume) is { } volume && volume.Size < c.LogicalVolumeSize)
@@ -131,7 +154,12 @@ public static class StorageFixPlanner
             steps.Add(Step(host, "resize-filesystem", $"Grow the filesystem on {lvDevice} to its volume", Why(f => f.Check == "filesystem-smaller-than-lv"),
                 x => StorageChecks.FilesystemSmallerThanVolume(x, c), [HostCommand.Exec("resize2fs", lvDevice).WithRemoteTimeout(s_lvmTimeout)],
                 x => !StorageChecks.FilesystemSmallerThanVolume(x, c), "df shows the filesystem filling its volume"));
-        return [.. steps];
+
+        // Each step clears the findings its Why names, so a finding still open after the fix names its step.
+        return [.. steps.Select(step => step with
+        {
+            Clears = [.. findings.Where(f => step.Why.Split("; ").Contains(f.Title)).Select(OpenFinding.Key).Distinct()],
+        })];
     }
 
     private static FixStep<StorageSnapshot> Step(string host, string id, string title, string why, Func<StorageSnapshot, bool> precondition, ImmutableArray<HostCommand> commands, Func<StorageSnapshot, bool> verification, string verificationText, string? diff = null) =>
@@ -203,6 +231,18 @@ public static class StorageFixPlanner
         return Step(host, "fstab-read-write", $"Mount {c.MountPoint} read-write at boot (/etc/fstab:{number})", why,
             x => x.Fstab.LastOrDefault(f => f.MountPoint == c.MountPoint) is { ReadOnly: true }, [command],
             x => x.Fstab.LastOrDefault(f => f.MountPoint == c.MountPoint) is { ReadOnly: false }, $"/etc/fstab mounts {c.MountPoint} without ro", diff);
+    }
+
+    // The volume as it is mounted now, by its /dev/VG/LV name (stable across boots, unlike dm-N), read-write.
+    private static FixStep<StorageSnapshot> FstabLine(string host, Mount mounted, StorageSettings c, string why)
+    {
+        var line = $"/dev/{c.VolumeGroup}/{c.LogicalVolume} {c.MountPoint} {mounted.FsType} defaults 0 2";
+        var command = HostCommand.Shell(FileBackup.Shell("/etc/fstab") + $"printf '%s\n' {ShellQuote.Quote(line)} >> /etc/fstab")
+            .WithDescription($"append `{line}` to /etc/fstab (original kept in {BackupFolder}/etc/fstab)");
+        return Step(host, "fstab-add-line", $"Mount {c.MountPoint} at boot (a line in /etc/fstab)", why,
+            x => x.Fstab.All(f => f.MountPoint != c.MountPoint), [command],
+            x => x.Fstab.LastOrDefault(f => f.MountPoint == c.MountPoint) is { ReadOnly: false }, $"/etc/fstab mounts {c.MountPoint} read-write",
+            $"--- /etc/fstab\n+++ /etc/fstab (fixed)\n@@ end @@\n+ {line}\n");
     }
 
     /// <summary>

@@ -63,3 +63,14 @@ public sealed record FstabEntry(int Line, string Spec, string MountPoint, string
 
 /// <summary>A disk image file: its apparent size and the bytes really allocated (less when sparse).</summary>
 public sealed record ImageFile(string Path, long Size, long AllocatedBytes);
+
+/// <summary>The attributes of a file or directory (<c>lsattr -d</c>): here the roots of mounted ext filesystems.</summary>
+/// <param name="Flags">As lsattr prints them, one letter per attribute set ("----i---------e-------").</param>
+public sealed record PathAttributes(string Path, string Flags)
+{
+    /// <summary>chattr +i: nothing in it can be created, removed or renamed, even by root.</summary>
+    public bool Immutable => Flags.Contains('i', StringComparison.Ordinal);
+
+    /// <summary>chattr +a: entries can be added, never removed or renamed.</summary>
+    public bool AppendOnly => Flags.Contains('a', StringComparison.Ordinal);
+}

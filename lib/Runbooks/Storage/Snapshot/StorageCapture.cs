@@ -53,6 +53,7 @@ public static class StorageCapture
         new("ps", "ps", "rb_ps", "ps -e -ww -o pid=,ppid=,etimes=,stat=,args= (without the capture's own processes)"),
         new("scripts", "grep", "rb_scripts", "grep -I -n -H -E 'mount' <the scripts running shells execute, and the executables boot and cron files name>"),
         new("boot", "grep", "rb_boot", $"grep -n -H -E '{BootPattern}' {BootFiles} (without comments)"),
+        new("attrs", "lsattr", "rb_attrs", "lsattr -d <the root of every mounted ext2/3/4 filesystem>"),
     ], Helpers);
 
     /// <summary>Every mount, as <see cref="Capture.FindmntParser"/> reads it.</summary>
@@ -142,6 +143,15 @@ public static class StorageCapture
           return 0
         }
 
+        # chattr +i on a mount point's root refuses every new file there, to root too, and shows nowhere else.
+        rb_attrs() {
+          rb_m=$(rb_which findmnt) || return 0
+          "$rb_m" -n -l -o TARGET -t ext2,ext3,ext4 | while IFS= read -r rb_t; do
+            "$rb_bin" -d -- "$rb_t" 2>/dev/null
+          done
+          return 0
+        }
+
         rb_dmesg() {
           rb_k=$("$rb_bin") || return
           printf '%s\n' "$rb_k" | grep -E -i 'ext4|xfs|loop[0-9]|dm-[0-9]|device-mapper|remount|i/o error|read-only|lvm' | tail -n 200
@@ -219,11 +229,13 @@ public static class StorageCapture
         // Added to the script after the first fixtures were recorded: absent from those, it is not a problem there.
         var scripts = raw.Any(r => r.Name == "scripts") ? sections.Parse("scripts", ScriptLinesParser.Parse, []) : [];
         var boot = raw.Any(r => r.Name == "boot") ? sections.Parse("boot", ScriptLinesParser.Parse, []) : [];
+        var attributes = raw.Any(r => r.Name == "attrs") ? sections.Parse("attrs", LsattrParser.Parse, []) : [];
         return new StorageSnapshot(host, hostname, capturedAt, uptime, lvm.PhysicalVolumes, lvm.VolumeGroups, lvm.LogicalVolumes, loops, blocks, mounts, usage, fstab,
             images, deleted, kernel, processes, [.. sections.Problems, .. extra])
         {
             MountLinesInScripts = scripts,
             BootLines = boot,
+            MountRootAttributes = attributes,
         };
     }
 }

@@ -44,6 +44,9 @@ public sealed record StorageSnapshot(
     /// something in the background: what happens again after a reboot.</summary>
     public ImmutableArray<ScriptLine> BootLines { get; init; } = [];
 
+    /// <summary>The attributes of each mounted ext filesystem's root (immutable, append-only…).</summary>
+    public ImmutableArray<PathAttributes> MountRootAttributes { get; init; } = [];
+
     public PhysicalVolume? PhysicalVolume(string name) => PhysicalVolumes.FirstOrDefault(p => p.Name == name);
 
     public VolumeGroup? VolumeGroup(string name) => VolumeGroups.FirstOrDefault(v => v.Name == name);

@@ -105,17 +105,17 @@ public class TunnelChecksTests
     {
         var firewall = Twin("broken").Server.Firewall;
 
-        var udp = PacketFilter.Evaluate(firewall, new InboundPacket(AddressFamily.InterNetworkV6, "udp", 51820, "eth0"));
+        var udp = PacketFilter.Evaluate(firewall, Packet.In(AddressFamily.InterNetworkV6, "udp", 51820, "eth0"));
         Assert.True(udp.Dropped);
         Assert.Equal("ip6tables-legacy", Assert.Single(udp.DroppingRules).Tool);
 
-        Assert.False(PacketFilter.Evaluate(firewall, new InboundPacket(AddressFamily.InterNetworkV6, "udp", 51821, "eth0")).Dropped);
-        Assert.True(PacketFilter.Evaluate(firewall, new InboundPacket(AddressFamily.InterNetwork, "tcp", 8080, "wg0")).Dropped);
-        Assert.False(PacketFilter.Evaluate(firewall, new InboundPacket(AddressFamily.InterNetwork, "tcp", 8080, "eth0")).Dropped);
+        Assert.False(PacketFilter.Evaluate(firewall, Packet.In(AddressFamily.InterNetworkV6, "udp", 51821, "eth0")).Dropped);
+        Assert.True(PacketFilter.Evaluate(firewall, Packet.In(AddressFamily.InterNetwork, "tcp", 8080, "wg0")).Dropped);
+        Assert.False(PacketFilter.Evaluate(firewall, Packet.In(AddressFamily.InterNetwork, "tcp", 8080, "eth0")).Dropped);
 
         var fixedFilter = Twin("fixed").Server.Firewall;
-        Assert.True(PacketFilter.Evaluate(fixedFilter, new InboundPacket(AddressFamily.InterNetworkV6, "tcp", 8080, "eth0")).Dropped);
-        Assert.False(PacketFilter.Evaluate(fixedFilter, new InboundPacket(AddressFamily.InterNetworkV6, "udp", 51820, "eth0")).Dropped);
+        Assert.True(PacketFilter.Evaluate(fixedFilter, Packet.In(AddressFamily.InterNetworkV6, "tcp", 8080, "eth0")).Dropped);
+        Assert.False(PacketFilter.Evaluate(fixedFilter, Packet.In(AddressFamily.InterNetworkV6, "udp", 51820, "eth0")).Dropped);
     }
 
     [Fact]
