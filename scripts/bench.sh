@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench.sh - the benchmarks (figures, not tests). `scripts/bench.sh network [--runs N]`: the network
+# bench.sh - the benchmarks (figures, not tests). `scripts/bench.sh transport`: OpenSSH against SSH.NET on a
+# loopback sshd (connect, a command, a 50 MiB SFTP upload), ratios from the same run. `scripts/bench.sh network [--runs N]`: the network
 # runbook on its real twin (snapshot per host vs one ssh per command; the whole repair).
 # `scripts/bench.sh storage [--runs N]`: the storage runbook on its real twin, a qemu guest (boot to
 # SSH; snapshot in one round trip vs one ssh per section; the whole repair under a downtime probe).
@@ -15,6 +16,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [[ ${1:-} == transport ]]; then
+  shift
+  scripts/install-deps.sh tools   # openssh-server: the loopback sshd both transports are measured against
+  exec dotnet run -c Release --project bench/Runbooks.Benchmarks -- transport "$@"
+fi
 if [[ ${1:-} == network ]]; then
   shift
   scripts/install-deps.sh tools

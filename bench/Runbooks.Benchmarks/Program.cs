@@ -4,7 +4,8 @@ using Runbooks.Benchmarks;
 // Runbooks.Benchmarks: figures, not tests. scripts/bench.sh builds the published CLI and runs
 //   dotnet run -c Release --project bench/Runbooks.Benchmarks -- engine [--runs N]
 const string Usage = """
-    usage: Runbooks.Benchmarks network [--runs N] [--snapshots N] [--json PATH]
+    usage: Runbooks.Benchmarks transport [--connects N] [--commands N] [--uploads N] [--mib N] [--json PATH]
+           Runbooks.Benchmarks network [--runs N] [--snapshots N] [--json PATH]
            Runbooks.Benchmarks storage [--runs N] [--snapshots N] [--json PATH]
            Runbooks.Benchmarks grower [--rate MB/s] [--bytes SIZE] [--json PATH]
            Runbooks.Benchmarks engine [--runs N] [--warmups N] [--runbook PATH] [--python PATH]
@@ -18,6 +19,9 @@ const string Usage = """
       --poll-ms  /proc polling interval for memory (default 20)
       --json     where the figures go (default artifacts/bench/engine.json)
       --keep     keep the generated notebooks and executed copies (their folder is printed)
+      transport  OpenSSH against SSH.NET on a loopback sshd started for the run (no twin): connect (--connects,
+                 default 20), a command over an open connection (--commands, default 200), an SFTP upload of
+                 --mib MiB (default 50) --uploads times (default 3), alternating; figures to artifacts/bench/transport.json
       network    on the real network twin (root): snapshot time per host in one multiplexed round trip
                  (--snapshots, default 20) against the same capture one fresh ssh per command; lab
                  up/down; and the full repair (up, connect, diagnose, fix, test-connection.sh), --runs
@@ -69,6 +73,32 @@ if (args[0] is "network" or "storage")
         ? await new NetworkBenchmark(twinRuns, snapshots, twinJson, Console.Out).RunAsync().ConfigureAwait(false)
         : await new StorageBenchmark(twinRuns, snapshots, twinJson, Console.Out).RunAsync().ConfigureAwait(false);
 }
+if (args[0] == "transport")
+{
+    int connects = 20, commands = 200, uploads = 3, mib = 50;
+    var transportJson = Path.Combine(root, "artifacts", "bench", "transport.json");
+    for (var i = 1; i < args.Length; i++)
+    {
+        string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+        try
+        {
+            switch (args[i])
+            {
+                case "--connects": connects = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--connects"); break;
+                case "--commands": commands = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--commands"); break;
+                case "--uploads": uploads = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--uploads"); break;
+                case "--mib": mib = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--mib"); break;
+                case "--json": transportJson = Path.GetFullPath(Value()); break;
+                default: return Fail($"unknown option '{args[i]}'");
+            }
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            return Fail(e.Message);
+        }
+    }
+    return await new TransportBenchmark(connects, commands, uploads, mib, transportJson, Console.Out).RunAsync().ConfigureAwait(false);
+}
 if (args[0] == "grower")
 {
     var rate = GrowerOptions.DefaultMegabytesPerSecond;
@@ -99,7 +129,7 @@ if (args[0] == "grower")
     return await new GrowerBenchmark(new GrowerOptions(rate, bytes, growerJson, build), Console.Out).RunAsync().ConfigureAwait(false);
 }
 if (args[0] != "engine")
-    return Fail($"unknown benchmark '{args[0]}' (known: engine, grower, network, storage)");
+    return Fail($"unknown benchmark '{args[0]}' (known: engine, grower, network, storage, transport)");
 
 var runs = 5;
 var warmups = 1;

@@ -57,7 +57,7 @@ internal static class AutoextendCommand
             }
 
             var profileName = profileTarget is null ? null : result.GetValue(profile);
-            IHost host = profileName is null ? new LocalHost() : new SshHost(profileTarget!(result, profileName));
+            IHost host = profileName is null ? new LocalHost() : SshHosts.Open(profileTarget!(result, profileName));
             var asJson = result.GetValue(json);
             var log = asJson ? Console.Error : Console.Out;
             try

@@ -104,7 +104,7 @@ internal static class AutoextendInstallCommand
         }
 
         public IHost Host(ParseResult result, Func<ParseResult, string, SshTarget> profileTarget) =>
-            result.GetValue(Profile) is { } name ? new SshHost(profileTarget(result, name)) : new LocalHost();
+            result.GetValue(Profile) is { } name ? SshHosts.Open(profileTarget(result, name)) : new LocalHost();
     }
 
     /// <summary>The plan's outcome; null, with the reason on stderr, when the machine could not be used or the plan is blocked (exit 3).</summary>

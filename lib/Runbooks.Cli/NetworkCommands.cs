@@ -85,7 +85,7 @@ internal static class NetworkCommands
         try
         {
             var targets = NetworkTargets.Create(p.Text("server", ""), p.Text("client", ""), p.Text("sshUser", "root"), p.Number("sshPort", 22),
-                p.Text("identityFile", ""), p.Text("knownHostsFile", ""), p.Text("hostKeyPolicy", "strict"));
+                p.Text("identityFile", ""), p.Text("knownHostsFile", ""), p.Text("hostKeyPolicy", "strict"), transport: p.Text("transport", "openssh"));
             var defaults = new TunnelSettings();
             return (targets, new TunnelSettings(p.Text("wireguardInterface", defaults.Interface), p.Number("servicePort", defaults.ServicePort))
             {

@@ -123,7 +123,8 @@ internal static class StorageCommands
         try
         {
             var target = SshTargets.Create("host", parameters.Text("host", ""), parameters.Text("sshUser", "root"), parameters.Number("sshPort", 22),
-                parameters.Text("identityFile", ""), parameters.Text("knownHostsFile", ""), parameters.Text("hostKeyPolicy", "strict"));
+                parameters.Text("identityFile", ""), parameters.Text("knownHostsFile", ""), parameters.Text("hostKeyPolicy", "strict"),
+                transport: parameters.Text("transport", "openssh"));
             var defaults = new StorageSettings();
             return (target, defaults with
             {

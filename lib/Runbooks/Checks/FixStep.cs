@@ -16,6 +16,7 @@ namespace Runbooks.Checks;
 /// <param name="Commands">What it runs, in order; the first failure stops the step.</param>
 /// <param name="Verification">True once the change took effect; <paramref name="VerificationText"/> says what it checks.</param>
 /// <param name="Diff">For a file edit, the change as a unified diff, shown before it is applied.</param>
+/// <param name="Uploads">Files copied to the host (<see cref="IHost.UploadAsync"/>) before the commands run.</param>
 public sealed record FixStep<TState>(
     string Id,
     string Host,
@@ -25,12 +26,17 @@ public sealed record FixStep<TState>(
     ImmutableArray<HostCommand> Commands,
     Func<TState, bool> Verification,
     string VerificationText,
-    string? Diff = null)
+    string? Diff = null,
+    ImmutableArray<StepUpload> Uploads = default)
 {
     /// <summary>The findings this step is meant to clear, by <see cref="OpenFinding.Key"/>: how a finding still open
     /// after the fix is traced to the step that should have cleared it.</summary>
     public ImmutableArray<string> Clears { get; init; } = [];
 }
+
+/// <summary>A local file a <see cref="FixStep{TState}"/> copies to its host before its commands.</summary>
+/// <param name="Description">What the step's report shows for it.</param>
+public sealed record StepUpload(string LocalFile, string RemotePath, string Description);
 
 /// <summary>How a step ended, as Ansible reports a task.</summary>
 public enum StepStatus

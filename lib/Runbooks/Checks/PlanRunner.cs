@@ -35,7 +35,7 @@ public static class PlanRunner
         {
             var stopwatch = Stopwatch.StartNew();
             StepResult Result(StepStatus status, string? error = null) =>
-                new(step.Id, step.Host, step.Title, step.Why, status, [.. step.Commands.Select(c => c.Description ?? c.CommandLine)], error, stopwatch.Elapsed, step.Diff) { Clears = step.Clears };
+                new(step.Id, step.Host, step.Title, step.Why, status, [.. Uploads(step).Select(u => u.Description), .. step.Commands.Select(c => c.Description ?? c.CommandLine)], error, stopwatch.Elapsed, step.Diff) { Clears = step.Clears };
 
             StepResult result;
             if (failed)
@@ -61,8 +61,21 @@ public static class PlanRunner
         return (new FixReport(checkMode, results.ToImmutable()), state);
     }
 
+    private static ImmutableArray<StepUpload> Uploads<TState>(FixStep<TState> step) => step.Uploads.IsDefault ? [] : step.Uploads;
+
     private static async Task<StepResult> ApplyAsync<TState>(FixStep<TState> step, IHost host, Func<StepStatus, string?, StepResult> result, CancellationToken cancellationToken)
     {
+        foreach (var upload in Uploads(step))
+        {
+            try
+            {
+                await host.UploadAsync(upload.LocalFile, upload.RemotePath, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HostException e)
+            {
+                return result(StepStatus.Failed, e.Message);
+            }
+        }
         foreach (var command in step.Commands)
         {
             try

@@ -50,4 +50,26 @@ internal static class CommandExecution
         }
         return result;
     }
+
+    /// <summary>Around an upload: the local file checked, the copy recorded in the transcript whatever happened.</summary>
+    public static async Task UploadAsync(string hostName, string localFile, string remotePath, Transcript? transcript,
+        Func<CancellationToken, Task> upload, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(remotePath);
+        if (!File.Exists(localFile))
+            throw new FileNotFoundException($"cannot copy {localFile} to {hostName}: there is no such file here", localFile);
+        var bytes = new FileInfo(localFile).Length;
+        var startedAt = DateTimeOffset.Now;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await upload(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is HostException or OperationCanceledException)
+        {
+            transcript?.RecordUpload(hostName, localFile, remotePath, bytes, startedAt, clock.Elapsed, error);
+            throw;
+        }
+        transcript?.RecordUpload(hostName, localFile, remotePath, bytes, startedAt, clock.Elapsed, null);
+    }
 }

@@ -17,5 +17,19 @@ public sealed class LocalHost(Transcript? transcript = null) : IHost
             token => ChildProcess.RunAsync("bash", ["-c", command.CommandLine], command.StandardInput, command.Timeout, s_environment, token),
             cancellationToken);
 
+    public Task UploadAsync(string localFile, string remotePath, CancellationToken cancellationToken = default) =>
+        CommandExecution.UploadAsync(Name, localFile, remotePath, transcript, _ =>
+        {
+            try
+            {
+                File.Copy(localFile, remotePath, overwrite: true);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                throw new HostException(Name, $"could not copy {localFile} to {remotePath}: {error.Message}", error);
+            }
+            return Task.CompletedTask;
+        }, cancellationToken);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -10,12 +10,14 @@ namespace Runbooks.Hosts;
 /// </summary>
 internal static partial class SshFailures
 {
+    /// <summary>Why no SSH connection could be opened.</summary>
+    internal enum UnreachableCause { NameNotResolved, Refused, NoGreeting, TimedOut, NoRoute, ClosedBeforeSsh }
+
     /// <summary>The exception for ssh's messages, or null when they name no connection failure (then an
     /// exit code of 255 may be the remote command's own).</summary>
     public static HostConnectionException? Classify(string diagnostics, string hostName, SshTarget target)
     {
         var where = target.ToString();
-        var port = target.Port?.ToString(CultureInfo.InvariantCulture) ?? "its ssh port";
 
         if (Line(diagnostics, "REMOTE HOST IDENTIFICATION HAS CHANGED") is not null
             || Line(diagnostics, "has changed and you have requested strict checking") is not null
@@ -24,27 +26,12 @@ internal static partial class SshFailures
             var offending = OffendingKey().Match(diagnostics);
             var removeWith = RemoveCommand().Match(diagnostics);
             var fingerprint = Fingerprint().Match(diagnostics);
-            var location = offending.Success ? offending.Groups["location"].Value : null;
-            var message = $"The host key of {where} is not the one recorded in {location ?? KnownHostsName(target)}: "
-                + "ssh refused to connect. Either the machine was reinstalled or re-keyed, or someone is intercepting the connection. "
-                + "Check the new key's fingerprint" + (fingerprint.Success ? $" ({fingerprint.Value})" : "") + " on the machine's console; if it is right, "
-                + (removeWith.Success ? $"remove the old key with `{removeWith.Groups["command"].Value.Trim()}`" : "remove the old key from known_hosts")
-                + " and connect again.";
-            return new HostKeyMismatchException(hostName, where, message, diagnostics)
-            {
-                OffendingKeyLocation = location,
-                PresentedFingerprint = fingerprint.Success ? fingerprint.Value : null,
-            };
+            return KeyChanged(hostName, target, offending.Success ? offending.Groups["location"].Value : null,
+                fingerprint.Success ? fingerprint.Value : null, removeWith.Success ? removeWith.Groups["command"].Value.Trim() : null, diagnostics);
         }
 
         if (Line(diagnostics, "host key is known for") is { } unknown)
-        {
-            return new HostKeyUnknownException(hostName, where,
-                $"The host key of {where} is not in {KnownHostsName(target)} and HostKeyPolicy is Strict, so ssh refused to connect. "
-                + $"Add the key after checking its fingerprint (`ssh-keyscan -p {target.Port ?? 22} {target.Host}` prints it), "
-                + "or use HostKeyPolicy.AcceptNew for machines that are trusted on first use, such as fresh lab machines. " + Said(unknown),
-                diagnostics);
-        }
+            return KeyUnknown(hostName, target, unknown, diagnostics);
 
         if (Line(diagnostics, "Host key verification failed") is { } verification)
         {
@@ -55,41 +42,79 @@ internal static partial class SshFailures
 
         if ((Line(diagnostics, "Permission denied") ?? Line(diagnostics, "Too many authentication failures")) is { } denied)
         {
-            var key = target.IdentityFile is null
-                ? "the keys ssh offered (agent, ~/.ssh/config, ~/.ssh/id_*)"
-                : $"the key {target.IdentityFile}";
             var keyProblem = Line(diagnostics, "no such identity") ?? Line(diagnostics, "not accessible")
                 ?? Line(diagnostics, "UNPROTECTED PRIVATE KEY FILE") ?? Line(diagnostics, "bad permissions");
-            var user = target.User ?? "the user";
-            var message = $"{where} refused the login: no credential was accepted for {user}. "
-                + (keyProblem is not null
-                    ? $"ssh could not use the key: {keyProblem.Trim()} Fix the file (it must exist and be readable only by you), then try again. "
-                    : $"Check that the public half of {key} is in {user}'s authorized_keys on the host, and that the user name is right. ")
-                + Said(denied);
-            return new HostAuthenticationException(hostName, where, message, diagnostics);
+            return LoginRefused(hostName, target, keyProblem, denied, diagnostics);
         }
 
-        var seconds = HostCommand.WholeSeconds(target.ConnectTimeout);
-        (string Cause, string Advice)? unreachable =
-            Line(diagnostics, "Could not resolve hostname") is not null
-                ? ($"the name '{target.Host}' does not resolve", "Check the spelling, DNS and /etc/hosts, or use an IP address.")
-            : Line(diagnostics, "Connection refused") is not null
-                ? ("the connection was refused", $"Nothing listens on port {port} there: check that sshd is running and that the port is right.")
-            : Line(diagnostics, "banner exchange") is not null
-                ? ($"no SSH greeting came within {seconds} s", "The port accepts connections but no SSH server answers on it: check the port, or sshd may be overloaded.")
-            : (Line(diagnostics, "Connection timed out") ?? Line(diagnostics, "Operation timed out")) is not null
-                ? ($"the connection timed out after {seconds} s", "Nothing answered: check the address, that the machine is up, firewalls, and (for an address inside a tunnel) that the tunnel is up.")
-            : (Line(diagnostics, "No route to host") ?? Line(diagnostics, "Network is unreachable")) is not null
-                ? ("there is no route to it", $"Check the address and this machine's routes (`ip route get {target.Host}`).")
+        UnreachableCause? cause =
+            Line(diagnostics, "Could not resolve hostname") is not null ? UnreachableCause.NameNotResolved
+            : Line(diagnostics, "Connection refused") is not null ? UnreachableCause.Refused
+            : Line(diagnostics, "banner exchange") is not null ? UnreachableCause.NoGreeting
+            : (Line(diagnostics, "Connection timed out") ?? Line(diagnostics, "Operation timed out")) is not null ? UnreachableCause.TimedOut
+            : (Line(diagnostics, "No route to host") ?? Line(diagnostics, "Network is unreachable")) is not null ? UnreachableCause.NoRoute
             : (Line(diagnostics, "kex_exchange_identification") ?? Line(diagnostics, "Connection reset by peer") ?? Line(diagnostics, "Connection closed by")) is not null
-                ? ("the connection was closed before SSH started", "Something on that port closed it: sshd refusing this client (MaxStartups, TCP wrappers, fail2ban) or a service that is not SSH.")
+                ? UnreachableCause.ClosedBeforeSsh
             : null;
-        if (unreachable is { } found)
+        return cause is { } found ? Unreachable(hostName, target, found, FirstMeaningfulLine(diagnostics), diagnostics) : null;
+    }
+
+    /// <summary>The host key differs from the recorded one. Both transports word it alike.</summary>
+    /// <param name="location">The known_hosts file and line of the old key.</param>
+    /// <param name="removeCommand">The command that removes the old key, when known.</param>
+    public static HostKeyMismatchException KeyChanged(string hostName, SshTarget target, string? location, string? fingerprint,
+        string? removeCommand, string diagnostics)
+    {
+        var where = target.ToString();
+        var message = $"The host key of {where} is not the one recorded in {location ?? KnownHostsName(target)}: "
+            + "ssh refused to connect. Either the machine was reinstalled or re-keyed, or someone is intercepting the connection. "
+            + "Check the new key's fingerprint" + (fingerprint is null ? "" : $" ({fingerprint})") + " on the machine's console; if it is right, "
+            + (removeCommand is null ? "remove the old key from known_hosts" : $"remove the old key with `{removeCommand}`")
+            + " and connect again.";
+        return new HostKeyMismatchException(hostName, where, message, diagnostics)
         {
-            return new HostUnreachableException(hostName, where,
-                $"Cannot reach {where}: {found.Cause}. {found.Advice} " + Said(FirstMeaningfulLine(diagnostics)), diagnostics);
-        }
-        return null;
+            OffendingKeyLocation = location,
+            PresentedFingerprint = fingerprint,
+        };
+    }
+
+    public static HostKeyUnknownException KeyUnknown(string hostName, SshTarget target, string said, string diagnostics, string client = OpenSshClient) =>
+        new(hostName, target.ToString(),
+            $"The host key of {target} is not in {KnownHostsName(target)} and HostKeyPolicy is Strict, so ssh refused to connect. "
+            + $"Add the key after checking its fingerprint (`ssh-keyscan -p {target.Port ?? 22} {target.Host}` prints it), "
+            + "or use HostKeyPolicy.AcceptNew for machines that are trusted on first use, such as fresh lab machines. " + Said(said, client),
+            diagnostics);
+
+    /// <param name="keyProblem">Why the key could not be used (missing, loose permissions), when that is the cause.</param>
+    /// <param name="said">The client's own line about the refusal.</param>
+    public static HostAuthenticationException LoginRefused(string hostName, SshTarget target, string? keyProblem, string said, string diagnostics, string client = OpenSshClient)
+    {
+        var key = target.IdentityFile is null
+            ? "the keys ssh offered (agent, ~/.ssh/config, ~/.ssh/id_*)"
+            : $"the key {target.IdentityFile}";
+        var user = target.User ?? "the user";
+        var message = $"{target} refused the login: no credential was accepted for {user}. "
+            + (keyProblem is not null
+                ? $"ssh could not use the key: {keyProblem.Trim()} Fix the file (it must exist and be readable only by you), then try again. "
+                : $"Check that the public half of {key} is in {user}'s authorized_keys on the host, and that the user name is right. ")
+            + Said(said, client);
+        return new HostAuthenticationException(hostName, target.ToString(), message, diagnostics);
+    }
+
+    public static HostUnreachableException Unreachable(string hostName, SshTarget target, UnreachableCause cause, string said, string diagnostics, string client = OpenSshClient)
+    {
+        var port = target.Port?.ToString(CultureInfo.InvariantCulture) ?? "its ssh port";
+        var seconds = HostCommand.WholeSeconds(target.ConnectTimeout);
+        var (what, advice) = cause switch
+        {
+            UnreachableCause.NameNotResolved => ($"the name '{target.Host}' does not resolve", "Check the spelling, DNS and /etc/hosts, or use an IP address."),
+            UnreachableCause.Refused => ("the connection was refused", $"Nothing listens on port {port} there: check that sshd is running and that the port is right."),
+            UnreachableCause.NoGreeting => ($"no SSH greeting came within {seconds} s", "The port accepts connections but no SSH server answers on it: check the port, or sshd may be overloaded."),
+            UnreachableCause.TimedOut => ($"the connection timed out after {seconds} s", "Nothing answered: check the address, that the machine is up, firewalls, and (for an address inside a tunnel) that the tunnel is up."),
+            UnreachableCause.NoRoute => ("there is no route to it", $"Check the address and this machine's routes (`ip route get {target.Host}`)."),
+            _ => ("the connection was closed before SSH started", "Something on that port closed it: sshd refusing this client (MaxStartups, TCP wrappers, fail2ban) or a service that is not SSH."),
+        };
+        return new HostUnreachableException(hostName, target.ToString(), $"Cannot reach {target}: {what}. {advice} " + Said(said, client), diagnostics);
     }
 
     /// <summary>For a failure <see cref="Classify"/> has no name for, when ssh certainly failed (the master
@@ -107,16 +132,19 @@ internal static partial class SshFailures
             + "The name lookup, the key exchange or the login hung: check the address and that sshd there is healthy.",
             diagnostics);
 
-    public static HostConnectionLostException ConnectionLost(string hostName, SshTarget target, HostCommand command, string diagnostics)
+    public static HostConnectionLostException ConnectionLost(string hostName, SshTarget target, HostCommand command, string diagnostics, string client = OpenSshClient)
     {
-        var said = FirstMeaningfulLine(diagnostics);
+        var said = client == OpenSshClient ? FirstMeaningfulLine(diagnostics) : diagnostics;
         return new HostConnectionLostException(hostName, target.ToString(),
             Redactor.Default.Redact($"The connection to {target} broke while `{command}` ran; the command may or may not have finished there. "
-                + "The network to the host went away, the host rebooted, or sshd restarted. " + Said(said)).Trim(),
+                + "The network to the host went away, the host rebooted, or sshd restarted. " + Said(said, client)).Trim(),
             diagnostics);
     }
 
-    private static string Said(string? line) => string.IsNullOrWhiteSpace(line) ? "" : $"(ssh: {line.Trim()})";
+    private static string Said(string? line, string client = OpenSshClient) => string.IsNullOrWhiteSpace(line) ? "" : $"({client}: {line.Trim()})";
+
+    /// <summary>How messages name the OpenSSH client when they quote it.</summary>
+    public const string OpenSshClient = "ssh";
 
     private static string KnownHostsName(SshTarget target) => target.KnownHostsFile ?? "~/.ssh/known_hosts";
 

@@ -14,7 +14,7 @@ namespace Runbooks.Hosts;
 /// command's standard error holds only what the command wrote, and an exit code of 255 from the command is
 /// told apart from ssh failing. Connection failures arrive as <see cref="HostConnectionException"/> subtypes.
 /// </remarks>
-public sealed class SshHost : IHost
+public sealed class SshHost : ISshHost
 {
     // ssh's ConnectTimeout covers the TCP connection and the SSH greeting, not the name lookup, key
     // exchange or login. This much more, and the connection attempt is abandoned whatever ssh is doing.
@@ -131,6 +131,32 @@ public sealed class SshHost : IHost
         }
     }
 
+    /// <summary>Copies the file with <c>sftp</c> over the shared connection. Paths holding glob characters, quotes or
+    /// backslashes are refused: sftp's batch language would read them as patterns or escapes.</summary>
+    public Task UploadAsync(string localFile, string remotePath, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var batch = $"put {SftpPath(localFile)} {SftpPath(remotePath)}\n";
+        return CommandExecution.UploadAsync(Name, localFile, remotePath, _transcript, async token =>
+        {
+            if (!_connected)
+                await ConnectAsync(token).ConfigureAwait(false);
+            // sftp takes ssh's options but not -E, -T, -p or -l; an IPv6 address needs brackets, or sftp reads a path after its ':'.
+            var host = Target.Host.Contains(':') ? $"[{Target.Host}]" : Target.Host;
+            var outcome = await ChildProcess.RunAsync("sftp", [.. SshOptions(), "-b", "-", "--", host], batch, null, null, token).ConfigureAwait(false);
+            if (outcome.ExitCode != 0)
+            {
+                throw SshFailures.Classify(outcome.StandardError, Name, Target)
+                    ?? new HostException(Name, $"sftp could not copy {localFile} to {Target}:{remotePath}: {outcome.StandardError.Trim()}");
+            }
+        }, cancellationToken);
+    }
+
+    private static string SftpPath(string path) =>
+        path.IndexOfAny(['*', '?', '[', ']', '"', '\\']) < 0 && !path.Any(char.IsControl) && path.Length > 0
+            ? $"\"{path}\""
+            : throw new ArgumentException($"sftp cannot take the path '{path}' as given: it must not be empty or hold glob characters, quotes, backslashes or control characters.", nameof(path));
+
     /// <summary>Closes the shared connection (<c>ssh -O exit</c>) and removes its folder. Commands still
     /// running are cut off.</summary>
     public async ValueTask DisposeAsync()
@@ -169,11 +195,16 @@ public sealed class SshHost : IHost
     private List<string> SshArguments(string logPath)
     {
         // -E keeps ssh's messages out of the command's stderr; -T: no terminal, so stdout and stderr stay apart
-        // and output has no \r. ssh keeps the first value it sees for an option, and these come before any
-        // ~/.ssh/config value.
+        // and output has no \r.
+        return ["-E", logPath, "-T", .. SshOptions()];
+    }
+
+    // What ssh and sftp share (sftp has no -p or -l, so Port and User are options too). ssh keeps the first value
+    // it sees for an option, and these come before any ~/.ssh/config value.
+    private List<string> SshOptions()
+    {
         var arguments = new List<string>
         {
-            "-E", logPath, "-T",
             "-o", "BatchMode=yes",
             "-o", "ControlMaster=auto",
             "-o", "ControlPath=" + ControlPath,
@@ -190,9 +221,9 @@ public sealed class SshHost : IHost
         foreach (var option in Target.Options)
             arguments.AddRange(["-o", option]);
         if (Target.Port is { } port)
-            arguments.AddRange(["-p", port.ToString(CultureInfo.InvariantCulture)]);
+            arguments.AddRange(["-o", "Port=" + port.ToString(CultureInfo.InvariantCulture)]);
         if (Target.User is { } user)
-            arguments.AddRange(["-l", user]);
+            arguments.AddRange(["-o", "User=" + user]);
         return arguments;
     }
 

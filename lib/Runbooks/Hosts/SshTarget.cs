@@ -14,8 +14,9 @@ public enum HostKeyPolicy
 }
 
 /// <summary>
-/// Where and how <see cref="SshHost"/> connects. Anything not set here comes from ~/.ssh/config, the
-/// agent and certificates, as for a plain <c>ssh</c>; what is set here wins over the config.
+/// Where and how a host is reached over SSH. With <see cref="SshTransport.OpenSsh"/> (<see cref="SshHost"/>) anything not set
+/// here comes from ~/.ssh/config, the agent and certificates, as for a plain <c>ssh</c>; what is set here wins over the
+/// config. <see cref="SshTransport.SshNet"/> (<see cref="SshNetHost"/>) reads no config: what is here is all it knows.
 /// </summary>
 /// <param name="Host">A name, address or ~/.ssh/config alias.</param>
 public sealed record SshTarget(string Host)
@@ -54,6 +55,9 @@ public sealed record SshTarget(string Host)
 
     /// <summary>Null: ssh's default, ~/.ssh/known_hosts.</summary>
     public string? KnownHostsFile { get; init => field = RequireSshPath(value, nameof(KnownHostsFile)); }
+
+    /// <summary>The client that connects: OpenSSH (the default) or SSH.NET; <see cref="SshHosts.Open"/> makes the host for it.</summary>
+    public SshTransport Transport { get; init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Transport)); } = SshTransport.OpenSsh;
 
     public HostKeyPolicy HostKeyPolicy { get; init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(HostKeyPolicy)); } = HostKeyPolicy.Strict;
 

@@ -7,9 +7,11 @@ public static class SshTargets
     /// <param name="identityFile">"" = ssh's default (the agent); a leading ~/ is the current user's home.</param>
     /// <param name="knownHostsFile">"" = ~/.ssh/known_hosts.</param>
     /// <param name="hostKeyPolicy">"strict" (only known keys) or "accept-new" (record a first key; changed keys still fail).</param>
+    /// <param name="transport">"openssh" (the default; "" too) or "ssh.net".</param>
     /// <exception cref="ArgumentException">A value is empty or not one of the allowed ones; the message names it.</exception>
     public static SshTarget Create(string role, string host, string user = "root", int port = 22,
-        string identityFile = "", string knownHostsFile = "", string hostKeyPolicy = "strict", double connectTimeoutSeconds = 5)
+        string identityFile = "", string knownHostsFile = "", string hostKeyPolicy = "strict", double connectTimeoutSeconds = 5,
+        string transport = "openssh")
     {
         var policy = hostKeyPolicy.ToLowerInvariant() switch
         {
@@ -27,6 +29,7 @@ public static class SshTargets
             KnownHostsFile = Path(knownHostsFile),
             HostKeyPolicy = policy,
             ConnectTimeout = TimeSpan.FromSeconds(connectTimeoutSeconds),
+            Transport = SshHosts.ParseTransport(transport),
         };
     }
 

@@ -58,6 +58,11 @@ public sealed class Transcript
         _redactor.Redact(partialStandardOutput), _redactor.Redact(partialStandardError),
         command.StandardInput?.Length ?? 0, _redactor.Redact($"{error.GetType().Name}: {error.Message}")));
 
+    internal void RecordUpload(string hostName, string localFile, string remotePath, long bytes, DateTimeOffset startedAt, TimeSpan duration, Exception? error) =>
+        Add(new TranscriptEntry(hostName, $"copy {Path.GetFileName(localFile)} ({bytes.ToString(CultureInfo.InvariantCulture)} bytes)",
+            _redactor.Redact($"sftp put {remotePath}"), startedAt, duration, error is null ? 0 : null, "", "", 0,
+            error is null ? null : _redactor.Redact($"{error.GetType().Name}: {error.Message}")));
+
     private void Add(TranscriptEntry entry) => ImmutableInterlocked.Update(ref _entries, static (list, item) => list.Add(item), entry);
 
     /// <summary>

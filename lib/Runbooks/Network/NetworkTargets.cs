@@ -15,8 +15,10 @@ public sealed record NetworkTargets(SshTarget Server, SshTarget Client)
     /// ~/.ssh/known_hosts); a leading ~/ is the current user's home.
     /// </summary>
     /// <param name="hostKeyPolicy">"strict" (only known keys) or "accept-new" (record a first key; changed keys still fail).</param>
+    /// <param name="transport">"openssh" (the default) or "ssh.net".</param>
     public static NetworkTargets Create(string server, string client, string user = "root", int port = 22,
-        string identityFile = "", string knownHostsFile = "", string hostKeyPolicy = "strict", double connectTimeoutSeconds = 5) =>
-        new(SshTargets.Create("server", server, user, port, identityFile, knownHostsFile, hostKeyPolicy, connectTimeoutSeconds),
-            SshTargets.Create("client", client, user, port, identityFile, knownHostsFile, hostKeyPolicy, connectTimeoutSeconds));
+        string identityFile = "", string knownHostsFile = "", string hostKeyPolicy = "strict", double connectTimeoutSeconds = 5,
+        string transport = "openssh") =>
+        new(SshTargets.Create("server", server, user, port, identityFile, knownHostsFile, hostKeyPolicy, connectTimeoutSeconds, transport),
+            SshTargets.Create("client", client, user, port, identityFile, knownHostsFile, hostKeyPolicy, connectTimeoutSeconds, transport));
 }

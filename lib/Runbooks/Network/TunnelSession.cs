@@ -54,8 +54,8 @@ public sealed class TunnelSession : IAsyncDisposable
     public static async Task<TunnelSession> ConnectAsync(NetworkTargets targets, TunnelSettings? settings = null, Transcript? transcript = null, CancellationToken cancellationToken = default)
     {
         transcript ??= new Transcript();
-        var server = new SshHost(targets.Server, transcript);
-        var client = new SshHost(targets.Client, transcript);
+        var server = SshHosts.Open(targets.Server, transcript);
+        var client = SshHosts.Open(targets.Client, transcript);
         try
         {
             await Task.WhenAll(server.ConnectAsync(cancellationToken), client.ConnectAsync(cancellationToken)).ConfigureAwait(false);

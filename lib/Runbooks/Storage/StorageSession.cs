@@ -32,7 +32,7 @@ public sealed class StorageSession : IAsyncDisposable
     public static async Task<StorageSession> ConnectAsync(SshTarget target, StorageSettings? settings = null, Transcript? transcript = null, CancellationToken cancellationToken = default)
     {
         transcript ??= new Transcript();
-        var host = new SshHost(target, transcript);
+        var host = SshHosts.Open(target, transcript);
         try
         {
             await host.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -184,7 +184,7 @@ public sealed class StorageSession : IAsyncDisposable
         while (DateTimeOffset.UtcNow < deadline)
         {
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            var host = new SshHost(target, Transcript);
+            var host = SshHosts.Open(target, Transcript);
             try
             {
                 var now = (await host.RunAsync(HostCommand.Shell(bootId).WithTimeout(TimeSpan.FromSeconds(10)).WithDescription("the boot id"), cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();

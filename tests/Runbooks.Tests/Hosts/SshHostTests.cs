@@ -1,89 +1,16 @@
-using System.Diagnostics;
 using Runbooks.Hosts;
 
 namespace Runbooks.Tests.Hosts;
 
-/// <summary>SshHost against a real sshd on loopback. The "remote" machine is this one, so tests can
-/// also look at the processes a command left behind.</summary>
-public sealed class SshHostTests(SshdFixture sshd) : IClassFixture<SshdFixture>, IDisposable
+/// <summary>The OpenSSH transport: the conformance suite, and what is its own (the ControlMaster).</summary>
+public sealed class SshHostTests(SshdFixture sshd) : SshHostConformance(sshd)
 {
-    private readonly TempFolder _scratch = new();
-
-    public void Dispose() => _scratch.Dispose();
+    protected override SshTransport Transport => SshTransport.OpenSsh;
 
     [Fact]
-    public async Task Run_CapturesExitCodeAndBothOutputsApart()
+    public async Task ConnectAsync_StartsAMaster_WhoseSocketEveryCommandUses_AndDisposeEndsIt()
     {
-        await using var host = new SshHost(sshd.Target(_scratch));
-
-        var result = await host.RunAsync(HostCommand.Shell("echo out; echo err >&2; exit 3").WithValidation(CommandValidation.None));
-
-        Assert.Equal(3, result.ExitCode);
-        Assert.False(result.Succeeded);
-        Assert.Equal("out\n", result.StandardOutput);
-        Assert.Equal("err\n", result.StandardError); // nothing of ssh's own in it
-        Assert.Equal("127.0.0.1", result.HostName);
-        Assert.Equal("echo out; echo err >&2; exit 3", result.CommandLine);
-        Assert.InRange(result.Duration, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(10));
-    }
-
-    [Fact]
-    public async Task NonZeroExit_ThrowsWithTheResult()
-    {
-        await using var host = new SshHost(sshd.Target(_scratch));
-
-        var error = await Assert.ThrowsAsync<HostCommandException>(() =>
-            host.RunAsync(HostCommand.Shell("echo 'no such peer' >&2; exit 4").WithDescription("peer lookup")));
-
-        Assert.Equal(4, error.Result.ExitCode);
-        Assert.Equal("no such peer\n", error.Result.StandardError);
-        Assert.Equal("127.0.0.1", error.HostName);
-        Assert.Contains("peer lookup", error.Message);
-        Assert.Contains("exit code 4", error.Message);
-        Assert.Contains("no such peer", error.Message);
-    }
-
-    [Fact]
-    public async Task Exit255FromTheCommand_IsItsOwnExitCode_NotAConnectionFailure()
-    {
-        await using var host = new SshHost(sshd.Target(_scratch));
-
-        var result = await host.RunAsync(HostCommand.Shell("echo 'ssh: Connection refused' >&2; exit 255").WithValidation(CommandValidation.None));
-
-        Assert.Equal(255, result.ExitCode);
-        Assert.Equal("ssh: Connection refused\n", result.StandardError);
-    }
-
-    [Fact]
-    public async Task Exec_SendsEveryArgumentIntact()
-    {
-        string[] nasty = ["it's", "two words", "$HOME", "`id`", "$(id)", "line\nbreak", "", "back\\slash", "*", "-n",
-            "\"double\"", "; echo injected", "tab\there", "ünïcødé", "'", "''", "a'b'c", "!bang", "~"];
-        await using var host = new SshHost(sshd.Target(_scratch));
-
-        var result = await host.RunAsync(HostCommand.Exec("printf", ["%s\\0", .. nasty]));
-
-        Assert.Equal(nasty, result.StandardOutput.Split('\0')[..^1]);
-    }
-
-    [Fact]
-    public async Task StandardInput_ReachesTheCommand_AndWithoutItTheInputIsClosed()
-    {
-        await using var host = new SshHost(sshd.Target(_scratch));
-        const string input = "line one\nPrivateKey 'quoted' $NOT_EXPANDED\n\nlast without newline";
-
-        var echoed = await host.RunAsync(HostCommand.Exec("cat").WithStandardInput(input));
-        var nothing = await host.RunAsync(HostCommand.Exec("cat").WithTimeout(TimeSpan.FromSeconds(5)));
-
-        Assert.Equal(input, echoed.StandardOutput);
-        Assert.Equal("", nothing.StandardOutput);
-    }
-
-    [Fact]
-    public async Task ConnectAsync_OpensOneMaster_ThatEveryCommandReuses_AndDisposeClosesIt()
-    {
-        var host = new SshHost(sshd.Target(_scratch));
-        var before = sshd.AcceptedConnections;
+        var host = new SshHost(Sshd.Target(Scratch));
 
         await host.ConnectAsync();
         Assert.True(Processes.Run("test", "-S", host.ControlPath).ExitCode == 0, $"no control socket at {host.ControlPath}");
@@ -91,13 +18,6 @@ public sealed class SshHostTests(SshdFixture sshd) : IClassFixture<SshdFixture>,
         var check = Processes.Run("ssh", "-o", "ControlPath=" + host.ControlPath, "-O", "check", "--", "127.0.0.1");
         Assert.True(check.ExitCode == 0, check.Output);
         Assert.Contains("Master running", check.Output);
-        await WaitUntil(() => sshd.AcceptedConnections == before + 1, "sshd to log the master's login");
-
-        for (var i = 0; i < 5; i++)
-            Assert.Equal($"{i}\n", (await host.RunAsync(HostCommand.Exec("echo", i.ToString()))).StandardOutput);
-        await host.ConnectAsync(); // already open: no new connection
-        await Task.Delay(200); // a login would have been logged by now
-        Assert.Equal(before + 1, sshd.AcceptedConnections);
 
         await host.DisposeAsync();
         Assert.False(File.Exists(host.ControlPath));
@@ -105,164 +25,13 @@ public sealed class SshHostTests(SshdFixture sshd) : IClassFixture<SshdFixture>,
     }
 
     [Fact]
-    public async Task ManyCommandsAtOnce_AllSucceed_EvenPastTheServersSessionLimit()
-    {
-        await using var host = new SshHost(sshd.Target(_scratch));
-        await host.ConnectAsync();
-
-        // sshd's MaxSessions is 10 per connection; ssh opens its own connection for the rest.
-        var results = await Task.WhenAll(Enumerable.Range(0, 14).Select(i =>
-            host.RunAsync(HostCommand.Shell($"sleep 0.3; echo {i}"))));
-
-        Assert.Equal(Enumerable.Range(0, 14).Select(i => $"{i}\n"), results.Select(r => r.StandardOutput));
-    }
-
-    [Fact]
-    public async Task Timeout_KillsTheLocalSsh_AndSaysTheRemoteCommandMayStillRun()
-    {
-        await using var host = new SshHost(sshd.Target(_scratch));
-        await host.ConnectAsync();
-        var marker = UniqueSleep();
-        var clock = Stopwatch.StartNew();
-
-        var error = await Assert.ThrowsAsync<HostCommandTimeoutException>(() =>
-            host.RunAsync(HostCommand.Shell($"echo started; {marker}").WithTimeout(TimeSpan.FromSeconds(1))));
-
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4));
-        Assert.True(error.MayStillRunOnHost);
-        Assert.False(error.StoppedOnHost);
-        Assert.Contains("WithRemoteTimeout", error.Message);
-        Assert.Equal("started\n", error.PartialStandardOutput);
-        Assert.Empty(ProcessesWhere(commandLine => commandLine.StartsWith("ssh ") && commandLine.Contains(marker)));
-        var remoteSleep = ProcessesWhere(commandLine => commandLine == marker);
-        try
-        {
-            // As documented: the host's side did not hear about it. (Here the host is this machine.)
-            Assert.Single(remoteSleep);
-        }
-        finally
-        {
-            foreach (var pid in remoteSleep)
-                Processes.Run("kill", pid.ToString());
-        }
-    }
-
-    [Fact]
-    public async Task RemoteTimeout_StopsTheCommandOnTheHost()
-    {
-        await using var host = new SshHost(sshd.Target(_scratch));
-        var marker = UniqueSleep();
-        var clock = Stopwatch.StartNew();
-
-        var error = await Assert.ThrowsAsync<HostCommandTimeoutException>(() =>
-            host.RunAsync(HostCommand.Shell($"echo started; {marker}").WithRemoteTimeout(TimeSpan.FromSeconds(1))));
-        var withoutValidation = await host.RunAsync(HostCommand.Exec("sh", "-c", marker)
-            .WithRemoteTimeout(TimeSpan.FromSeconds(1)).WithValidation(CommandValidation.None));
-
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(7));
-        Assert.True(error.StoppedOnHost);
-        Assert.False(error.MayStillRunOnHost);
-        Assert.Equal("started\n", error.PartialStandardOutput);
-        Assert.Equal(124, withoutValidation.ExitCode);
-        Assert.Empty(ProcessesWhere(commandLine => commandLine.Contains(marker)));
-    }
-
-    [Fact]
-    public async Task ClosedPort_IsUnreachable_WithinTheConnectTimeout_NamingHostAndPort()
-    {
-        var port = SshdFixture.FreePort();
-        await using var host = new SshHost(sshd.Target(_scratch) with { Port = port });
-        var clock = Stopwatch.StartNew();
-
-        var connect = await Assert.ThrowsAsync<HostUnreachableException>(() => host.ConnectAsync());
-        // Without ConnectAsync first, the first command fails the same way, not as a command failure.
-        var run = await Assert.ThrowsAsync<HostUnreachableException>(() => host.RunAsync(HostCommand.Exec("true")));
-
-        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2 * (2 + 2)));
-        Assert.Contains($"127.0.0.1:{port}", connect.Message);
-        Assert.Contains("refused", connect.Message);
-        Assert.Contains("sshd", connect.Message); // says what to check
-        Assert.Equal($"root@127.0.0.1:{port}", connect.Target);
-        Assert.Contains("Connection refused", connect.SshDiagnostics);
-        Assert.Equal(connect.Message, run.Message);
-    }
-
-    [Fact]
-    public async Task PortThatNeverGreets_IsUnreachable_AfterTheConnectTimeout_NotAHang()
-    {
-        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        silent.Start(); // accepts connections (backlog) and never says a word
-        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
-        await using var host = new SshHost(sshd.Target(_scratch) with { Port = port, ConnectTimeout = TimeSpan.FromSeconds(1) });
-        var clock = Stopwatch.StartNew();
-
-        var error = await Assert.ThrowsAsync<HostUnreachableException>(() => host.ConnectAsync());
-
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(1 + 2));
-        Assert.Contains("no SSH greeting", error.Message);
-        Assert.Contains($"127.0.0.1:{port}", error.Message);
-    }
-
-    [Fact]
-    public async Task WrongKey_IsAnAuthenticationFailure()
-    {
-        await using var host = new SshHost(sshd.Target(_scratch) with { IdentityFile = sshd.StrangerKey });
-
-        var error = await Assert.ThrowsAsync<HostAuthenticationException>(() => host.ConnectAsync());
-
-        Assert.Contains($"root@127.0.0.1:{sshd.Port} refused the login", error.Message);
-        Assert.Contains(sshd.StrangerKey, error.Message);
-        Assert.Contains("authorized_keys", error.Message);
-        Assert.Contains("Permission denied (publickey)", error.Message);
-    }
-
-    [Theory]
-    [InlineData(HostKeyPolicy.Strict)]
-    [InlineData(HostKeyPolicy.AcceptNew)] // accept-new accepts unknown keys, never changed ones
-    public async Task ChangedHostKey_IsAMismatch_NamingTheKnownHostsLine(HostKeyPolicy policy)
-    {
-        var knownHosts = sshd.KnownHosts(_scratch, sshd.StrangerPublicKey);
-        await using var host = new SshHost(sshd.Target(_scratch) with { KnownHostsFile = knownHosts, HostKeyPolicy = policy });
-
-        var error = await Assert.ThrowsAsync<HostKeyMismatchException>(() => host.ConnectAsync());
-
-        Assert.Contains($"127.0.0.1:{sshd.Port}", error.Message);
-        Assert.Contains("intercepting", error.Message);
-        Assert.Contains("ssh-keygen -f", error.Message); // what to do once the new key is checked
-        Assert.Equal($"{knownHosts}:1", error.OffendingKeyLocation);
-        Assert.StartsWith("SHA256:", error.PresentedFingerprint);
-        Assert.Equal(sshd.StrangerPublicKey + "\n", File.ReadAllText(knownHosts).Replace($"[127.0.0.1]:{sshd.Port} ", ""));
-    }
-
-    [Fact]
-    public async Task UnknownHostKey_IsRefusedWhenStrict_AndRecordedWithAcceptNew()
-    {
-        var knownHosts = _scratch.File("empty_known_hosts", "");
-        var target = sshd.Target(_scratch) with { KnownHostsFile = knownHosts };
-        await using (var strict = new SshHost(target))
-        {
-            var error = await Assert.ThrowsAsync<HostKeyUnknownException>(() => strict.ConnectAsync());
-            Assert.Contains("AcceptNew", error.Message);
-        }
-        Assert.Equal("", File.ReadAllText(knownHosts));
-
-        await using var acceptNew = new SshHost(target with { HostKeyPolicy = HostKeyPolicy.AcceptNew });
-        var result = await acceptNew.RunAsync(HostCommand.Shell("echo hello >&2"));
-
-        Assert.Equal("hello\n", result.StandardError); // "Permanently added" went to ssh's log, not here
-        var lookup = Processes.Run("ssh-keygen", "-F", $"[127.0.0.1]:{sshd.Port}", "-f", knownHosts);
-        Assert.True(lookup.ExitCode == 0, $"the host key was not recorded: {lookup.Output}");
-        Assert.Contains(sshd.HostPublicKey.Split(' ')[1], lookup.Stdout);
-    }
-
-    [Fact]
     public async Task MasterGoneWhileACommandRuns_IsAConnectionLoss_AndTheNextCommandReconnects()
     {
-        await using var host = new SshHost(sshd.Target(_scratch));
+        await using var host = new SshHost(Sshd.Target(Scratch));
         await host.ConnectAsync();
 
         // The master goes once the command runs on the host (its sshd is this machine's), not after a guessed delay.
-        var started = _scratch.Combine($"started-{Guid.NewGuid():N}");
+        var started = Scratch.Combine($"started-{Guid.NewGuid():N}");
         var running = host.RunAsync(HostCommand.Shell($"touch {started}; sleep 3; echo finished"));
         await WaitUntil(() => File.Exists(started), "the command to start on the host");
         Processes.Run("ssh", "-o", "ControlPath=" + host.ControlPath, "-O", "exit", "--", "127.0.0.1");
@@ -270,74 +39,5 @@ public sealed class SshHostTests(SshdFixture sshd) : IClassFixture<SshdFixture>,
         var error = await Assert.ThrowsAsync<HostConnectionLostException>(() => running);
         Assert.Contains("may or may not have finished", error.Message);
         Assert.Equal("again\n", (await host.RunAsync(HostCommand.Exec("echo", "again"))).StandardOutput);
-    }
-
-    [Fact]
-    public async Task Transcript_RecordsEveryCommand_WithSecretsRedacted()
-    {
-        const string privateKey = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=";
-        var transcript = new Transcript();
-        await using var host = new SshHost(sshd.Target(_scratch), transcript);
-
-        await host.RunAsync(HostCommand.Exec("cat").WithStandardInput($"[Interface]\nPrivateKey = {privateKey}\n").WithDescription("show config"));
-        await host.RunAsync(HostCommand.Shell($"echo 'PrivateKey = {privateKey}' >&2"));
-        await Assert.ThrowsAsync<HostCommandException>(() => host.RunAsync(HostCommand.Shell("exit 7")));
-        await Assert.ThrowsAsync<HostCommandTimeoutException>(() => host.RunAsync(HostCommand.Exec("sleep", "5").WithTimeout(TimeSpan.FromSeconds(0.5))));
-
-        var entries = transcript.Entries;
-        Assert.Equal(4, entries.Count);
-        Assert.Equal("show config", entries[0].Description);
-        Assert.Equal("[Interface]\nPrivateKey = [REDACTED:wg-conf-private-key]\n", entries[0].StandardOutput);
-        Assert.Equal(entries[0].StandardInputLength, $"[Interface]\nPrivateKey = {privateKey}\n".Length);
-        Assert.StartsWith("echo 'PrivateKey = [REDACTED:", entries[1].CommandLine);
-        Assert.StartsWith("PrivateKey = [REDACTED:", entries[1].StandardError);
-        Assert.Equal(7, entries[2].ExitCode);
-        Assert.Null(entries[3].ExitCode);
-        Assert.StartsWith(nameof(HostCommandTimeoutException), entries[3].Error);
-        Assert.All(entries, entry => Assert.Equal("127.0.0.1", entry.HostName));
-
-        var markdown = transcript.ToMarkdown();
-        Assert.DoesNotContain(privateKey, markdown);
-        Assert.DoesNotContain(privateKey, string.Join("\n", entries.Select(e => e.ToString())));
-        Assert.Contains("[REDACTED:", markdown);
-        Assert.Contains("| 3 | 127.0.0.1 | <code>exit 7</code> | 7 |", markdown);
-        Assert.Contains("**#4 error:** HostCommandTimeoutException", markdown);
-    }
-
-    private static string UniqueSleep() => $"sleep 3{Random.Shared.Next(100, 999)}.{Random.Shared.Next(100, 999)}";
-
-    /// <summary>Pids of running processes whose command line (arguments joined by spaces) matches.</summary>
-    private static List<int> ProcessesWhere(Func<string, bool> matches)
-    {
-        var pids = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == Environment.ProcessId)
-                continue;
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).TrimEnd('\0').Replace('\0', ' ');
-                if (commandLine.Length > 0 && matches(commandLine))
-                    pids.Add(pid);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-        return pids;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(10))
-                Assert.Fail($"timed out waiting for {what}");
-            await Task.Delay(20);
-        }
     }
 }

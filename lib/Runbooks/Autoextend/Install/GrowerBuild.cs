@@ -57,17 +57,14 @@ public sealed class GrowerBuild
         return new GrowerBuild(full, Convert.ToHexStringLower(hash.GetHashAndReset())[..12], files, bytes);
     }
 
-    /// <summary>The files as a gzip'd tar, base64-encoded: what is sent on a command's standard input, so the copy
-    /// needs no scp and works over any <see cref="Hosts.IHost"/>. File modes are kept (the executable stays one).</summary>
-    public string PackBase64()
+    /// <summary>Writes the files as a gzip'd tar to <paramref name="archive"/>: what <see cref="Hosts.IHost.UploadAsync"/>
+    /// copies to the machine, over any transport. File modes are kept (the executable stays one).</summary>
+    public void PackTo(string archive)
     {
-        using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
-        using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            foreach (var file in Files)
-                tar.WriteEntry(Path.Combine(Folder, file), file);
-        }
-        return Convert.ToBase64String(buffer.GetBuffer(), 0, (int)buffer.Length);
+        using var output = File.Create(archive);
+        using var gzip = new GZipStream(output, CompressionLevel.Optimal);
+        using var tar = new TarWriter(gzip, TarEntryFormat.Pax);
+        foreach (var file in Files)
+            tar.WriteEntry(Path.Combine(Folder, file), file);
     }
 }

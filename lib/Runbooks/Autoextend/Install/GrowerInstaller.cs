@@ -45,9 +45,22 @@ public static class GrowerInstaller
 
         var before = await CaptureAsync(cancellationToken).ConfigureAwait(false);
         Block(host.Name, before, build);
-        var steps = Plan(layout, build, installed, before);
-        var (report, after) = await PlanRunner.RunAsync(steps, new Dictionary<string, IHost> { [Host] = host }, before, CaptureAsync, checkMode, progress, cancellationToken).ConfigureAwait(false);
-        return new GrowerInstallOutcome(report, before, after, build.Version);
+        // Packing is ~25 MiB of gzip: done only when the copy can run. copy-build is the first step, so its
+        // precondition reads this same state, and a build already there is never sent.
+        var archive = before.BuildPresent || checkMode ? null : Path.Combine(Path.GetTempPath(), $"runbook-build-{build.Version}-{Guid.NewGuid():N}.tar.gz");
+        try
+        {
+            if (archive is not null)
+                build.PackTo(archive);
+            var steps = Plan(layout, build, installed, before, archive ?? $"runbook-build-{build.Version}.tar.gz");
+            var (report, after) = await PlanRunner.RunAsync(steps, new Dictionary<string, IHost> { [Host] = host }, before, CaptureAsync, checkMode, progress, cancellationToken).ConfigureAwait(false);
+            return new GrowerInstallOutcome(report, before, after, build.Version);
+        }
+        finally
+        {
+            if (archive is not null)
+                File.Delete(archive);
+        }
     }
 
     private static void Block(string hostName, GrowerInstallState state, GrowerBuild build)
@@ -65,26 +78,26 @@ public static class GrowerInstaller
                 $"{hostName} has {state.BuildsFolderAvailable >> 20} MiB free on the filesystem of {GrowerLayout.BuildsFolder}; the build needs {needed >> 20} MiB. Nothing was changed. Free space there first (the storage runbook's findings name what holds it).");
     }
 
-    private static List<FixStep<GrowerInstallState>> Plan(GrowerLayout layout, GrowerBuild build, AutoextendPolicy policy, GrowerInstallState before)
+    private static List<FixStep<GrowerInstallState>> Plan(GrowerLayout layout, GrowerBuild build, AutoextendPolicy policy, GrowerInstallState before, string archive)
     {
         var supervisor = before.Supervisor;
-        // Packing is ~52 MiB of gzip: done only when the copy can run. copy-build is the first step, so its
-        // precondition reads this same state, and a build already there is never sent.
-        var packed = before.BuildPresent ? "" : build.PackBase64();
         var policyJson = PolicyLoader.ToJson(policy);
         var version = build.Version;
         var folder = GrowerLayout.BuildFolder(version);
+        // Beside the builds folder, which may not exist yet; /opt does on any Debian. The unpacking removes it.
+        var uploaded = $"{GrowerLayout.BuildsFolder}.incoming-{version}.tar.gz";
         var launcher = layout.Launcher();
         var steps = new List<FixStep<GrowerInstallState>>
         {
             new("copy-build", Host, $"copy the runbook build {version} ({build.Bytes >> 20} MiB, self-contained) to {folder}",
                 "the machine has no .NET: the grower runs from a self-contained build",
                 s => !s.BuildPresent,
-                [HostCommand.Shell($"set -e; rm -rf {folder}.incoming; mkdir -p {folder}.incoming; base64 -d | tar -xzf - -C {folder}.incoming; " +
+                [HostCommand.Shell($"set -e; trap 'rm -f {uploaded}' EXIT; rm -rf {folder}.incoming; mkdir -p {folder}.incoming; tar -xzf {uploaded} -C {folder}.incoming; rm -f {uploaded}; " +
                         $"{folder}.incoming/runbook --help > /dev/null; touch {folder}.incoming/.complete; rm -rf {folder}; mv {folder}.incoming {folder}")
-                    .WithStandardInput(packed).WithTimeout(TimeSpan.FromMinutes(10))
-                    .WithDescription($"unpack the build into {folder} (sent on standard input), check that it starts")],
-                s => s.BuildPresent, $"{folder}/runbook is there and complete"),
+                    .WithTimeout(TimeSpan.FromMinutes(10))
+                    .WithDescription($"unpack the build into {folder}, check that it starts")],
+                s => s.BuildPresent, $"{folder}/runbook is there and complete",
+                Uploads: [new StepUpload(archive, uploaded, $"copy the build ({build.Bytes >> 20} MiB, gzip'd tar) to {uploaded} (SFTP)")]),
             new("link-command", Host, $"link {GrowerLayout.CommandLink} to {folder}/runbook", "so `runbook autoextend` on the machine is this build",
                 s => s.CommandLinkTarget != $"{folder}/runbook",
                 [HostCommand.Shell($"mkdir -p {Path.GetDirectoryName(GrowerLayout.CommandLink)} && ln -sfn {folder}/runbook {GrowerLayout.CommandLink}")],

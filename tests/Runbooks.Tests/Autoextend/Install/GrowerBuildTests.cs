@@ -108,7 +108,9 @@ public sealed class GrowerBuildTests : IDisposable
         var build = GrowerBuild.Open(_folder.Path);
 
         var entries = new List<(string Name, string Content, UnixFileMode Mode)>();
-        using (var gzip = new GZipStream(new MemoryStream(Convert.FromBase64String(build.PackBase64())), CompressionMode.Decompress))
+        var archive = Path.Combine(_folder.Path, "..", $"pack-{Guid.NewGuid():N}.tar.gz");
+        build.PackTo(archive);
+        using (var gzip = new GZipStream(new MemoryStream(File.ReadAllBytes(archive)), CompressionMode.Decompress))
         using (var tar = new TarReader(gzip))
         {
             while (tar.GetNextEntry() is { } entry)
@@ -121,6 +123,7 @@ public sealed class GrowerBuildTests : IDisposable
 
         Assert.Equal(build.Files, entries.Select(e => e.Name));
         Assert.All(entries, e => Assert.Equal(Contents[e.Name], e.Content));
+        File.Delete(archive);
         var runbook = entries.Single(e => e.Name == "runbook");
         Assert.Equal(Executable, runbook.Mode & Executable);
         Assert.True(runbook.Mode.HasFlag(UnixFileMode.UserExecute));

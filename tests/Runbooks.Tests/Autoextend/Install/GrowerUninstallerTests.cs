@@ -296,6 +296,9 @@ public sealed class GrowerUninstallerTests : IDisposable
             return Task.FromResult(new CommandResult(Name, command.CommandLine, 0, output, "", DateTimeOffset.UnixEpoch, TimeSpan.Zero));
         }
 
+        public Task UploadAsync(string localFile, string remotePath, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException($"the canned host was asked to copy {localFile} to {remotePath}");
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -1,0 +1,198 @@
+using System.Text;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace Runbooks.Hosts;
+
+/// <summary>
+/// One SSH.NET connection of a <see cref="SshNetHost"/>: opened with the host key checked against known_hosts,
+/// running commands on channels of their own, and watched by a heartbeat so that a server that stops answering
+/// is noticed while a command runs (SSH.NET's own keep-alive expects no answer, so it notices nothing).
+/// </summary>
+internal sealed class SshNetConnection : IDisposable
+{
+    /// <summary>How messages name this client when they quote it.</summary>
+    public const string Client = "SSH.NET";
+
+    // SSH.NET blocks a thread, not a task, once this many channels are open; SshNetHost keeps below it.
+    public const int MaxChannels = 10;
+
+    private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    private readonly SshClient _client;
+    private readonly SshTarget _target;
+    private readonly string _hostName;
+    private readonly TaskCompletionSource<string> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SshNetHeartbeat _heartbeat;
+
+    private SshNetConnection(SshClient client, SshTarget target, string hostName)
+    {
+        _client = client;
+        _target = target;
+        _hostName = hostName;
+        _client.ErrorOccurred += (_, e) => MarkLost(e.Exception.Message);
+        _heartbeat = new SshNetHeartbeat(client, target.ServerAliveInterval, target.ServerAliveCountMax, MarkLost);
+    }
+
+    /// <summary>The command did not start because the connection had gone: it is safe to run it again on a new one.</summary>
+    public sealed class NotStartedException(Exception inner) : Exception("the connection went before the command started", inner);
+
+    public bool IsAlive => !_lost.Task.IsCompleted && _client.IsConnected;
+
+    /// <exception cref="HostConnectionException">A subtype naming the cause, worded as for the OpenSSH transport.</exception>
+    public static async Task<SshNetConnection> OpenAsync(SshTarget target, string hostName, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var client = await ConnectAsync(info => new SshClient(info), target, hostName, limit, cancellationToken).ConfigureAwait(false);
+        var connection = new SshNetConnection(client, target, hostName);
+        connection._heartbeat.Start();
+        return connection;
+    }
+
+    /// <summary>Makes and connects an SSH.NET client (a command or an SFTP client) with the target's identities and the
+    /// host key checked against known_hosts.</summary>
+    /// <exception cref="HostConnectionException">A subtype naming the cause, worded as for the OpenSSH transport.</exception>
+    public static async Task<TClient> ConnectAsync<TClient>(Func<ConnectionInfo, TClient> make, SshTarget target, string hostName, TimeSpan limit,
+        CancellationToken cancellationToken) where TClient : BaseClient
+    {
+        var keys = await SshNetCredentials.LoadAsync(target, hostName, cancellationToken).ConfigureAwait(false);
+        var user = target.User ?? Environment.UserName;
+        var port = target.Port ?? 22;
+        var info = new ConnectionInfo(target.Host, port, user, new PrivateKeyAuthenticationMethod(user, [.. keys]))
+        {
+            Timeout = target.ConnectTimeout,
+            MaxSessions = MaxChannels,
+        };
+        var knownHosts = target.KnownHostsFile ?? KnownHosts.DefaultPath;
+        PreferKnownKeyTypes(info, KnownHosts.TypesFor(knownHosts, target.Host, port));
+        var client = make(info);
+        var hostKey = new SshNetHostKeyCheck(knownHosts, target.Host, port, target.HostKeyPolicy);
+        client.HostKeyReceived += hostKey.OnHostKeyReceived;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limit);
+        try
+        {
+            await client.ConnectAsync(deadline.Token).ConfigureAwait(false);
+            return client;
+        }
+        catch (Exception error)
+        {
+            client.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw SshNetFailures.OnConnect(error, hostKey.Refusal, hostName, target, limit, deadline.IsCancellationRequested);
+        }
+    }
+
+    /// <summary>Runs one command on a channel of its own, to its end, its time-out or the connection's loss.</summary>
+    /// <exception cref="NotStartedException">The connection had gone before the command started.</exception>
+    /// <exception cref="ChildProcess.TimedOutException">Past <see cref="HostCommand.Timeout"/>: the channel was closed, the command may run on.</exception>
+    /// <exception cref="HostConnectionLostException">The connection broke or stopped answering while it ran.</exception>
+    public async Task<ChildProcess.Outcome> RunAsync(HostCommand command, CancellationToken cancellationToken)
+    {
+        var input = command.StandardInput is { Length: > 0 } text ? s_utf8.GetBytes(text) : null;
+        // SSH.NET sends end-of-file only after some input was written, so a command that reads an input it was
+        // not given would wait for ever. Its shell reads /dev/null instead; the line itself runs unchanged after it.
+        var line = input is null ? "exec </dev/null; " + command.CommandLine : command.CommandLine;
+        var startedAt = DateTimeOffset.Now;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var remote = StartCommand(line, out var running);
+        // Opening the channel waits for the server's answer on the calling thread; not on the caller's.
+        try
+        {
+            await running.ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is SshException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            throw new NotStartedException(error);
+        }
+        var execution = running.Result;
+        _ = execution.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        var writing = input is null ? Task.CompletedTask : Task.Run(() => WriteInput(remote, input), CancellationToken.None);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var limit = Task.Delay(command.Timeout ?? Timeout.InfiniteTimeSpan, stop.Token);
+        var first = await Task.WhenAny(execution, limit, _lost.Task).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        if (first == execution && execution.IsCompletedSuccessfully)
+        {
+            var duration = clock.Elapsed;
+            await Task.WhenAny(writing, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None)).ConfigureAwait(false);
+            return new ChildProcess.Outcome(ExitCode(remote), Drain(remote.OutputStream), Drain(remote.ExtendedOutputStream), startedAt, duration);
+        }
+        if (first == execution)
+            MarkLost(execution.Exception?.InnerException?.Message ?? "the channel failed");
+        if (_lost.Task.IsCompleted)
+            throw SshFailures.ConnectionLost(_hostName, _target, command, _lost.Task.Result, Client);
+
+        // Closing the channel sends no signal: as with the OpenSSH transport, the command may run on there.
+        // The output streams close with it, and keep what had arrived.
+        remote.Dispose();
+        cancellationToken.ThrowIfCancellationRequested();
+        throw new ChildProcess.TimedOutException(command.Timeout!.Value, Drain(remote.OutputStream), Drain(remote.ExtendedOutputStream));
+    }
+
+    public void Dispose()
+    {
+        _heartbeat.Dispose();
+        _lost.TrySetResult("the connection was closed here");
+        // A client whose server stopped answering can take a while to say goodbye; nothing waits for it.
+        _ = Task.Run(_client.Dispose);
+    }
+
+    private SshCommand StartCommand(string line, out Task<Task> running)
+    {
+        var remote = _client.CreateCommand(line, s_utf8);
+        running = Task.Factory.StartNew(() => remote.ExecuteAsync(CancellationToken.None), CancellationToken.None,
+            TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+        return remote;
+    }
+
+    private void MarkLost(string reason)
+    {
+        if (_lost.TrySetResult(reason))
+            _ = Task.Run(_client.Dispose);
+    }
+
+    private static void WriteInput(SshCommand remote, byte[] input)
+    {
+        try
+        {
+            // Disposing the stream after writing sends end-of-file.
+            using var stream = remote.CreateInputStream();
+            stream.Write(input);
+        }
+        catch (Exception error) when (error is SshException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The command ended without reading all of it; its exit code tells the story.
+        }
+    }
+
+    // The streams are closed once the command has ended or its channel was closed; what they hold is read without waiting.
+    private static string Drain(Stream stream)
+    {
+        using var reader = new StreamReader(stream, s_utf8, detectEncodingFromByteOrderMarks: false);
+        return reader.ReadToEnd();
+    }
+
+    private static int ExitCode(SshCommand remote) =>
+        remote.ExitStatus ?? (remote.ExitSignal is { } signal ? 128 + SignalNumber(signal) : 255);
+
+    // Numbers as on Linux; the names are the ones RFC 4254 lets a server send, without "SIG".
+    private static int SignalNumber(string name) => name switch
+    {
+        "HUP" => 1, "INT" => 2, "QUIT" => 3, "ILL" => 4, "ABRT" => 6, "FPE" => 8, "KILL" => 9, "USR1" => 10,
+        "SEGV" => 11, "USR2" => 12, "PIPE" => 13, "ALRM" => 14, "TERM" => 15, _ => 127,
+    };
+
+    // ssh asks first for the key types known_hosts holds for the host, so the key presented can be checked; host
+    // certificates are not checked here (no @cert-authority support), so those algorithms are not offered at all.
+    private static void PreferKnownKeyTypes(ConnectionInfo info, IReadOnlyList<string> knownTypes)
+    {
+        var all = info.HostKeyAlgorithms.Where(a => !a.Key.Contains("-cert-", StringComparison.Ordinal)).ToList();
+        var preferred = all.Where(a => knownTypes.Contains(KeyTypeOf(a.Key))).Concat(all.Where(a => !knownTypes.Contains(KeyTypeOf(a.Key)))).ToList();
+        info.HostKeyAlgorithms.Clear();
+        foreach (var (name, factory) in preferred)
+            info.HostKeyAlgorithms.Add(name, factory);
+    }
+
+    private static string KeyTypeOf(string algorithm) => algorithm.StartsWith("rsa-sha2-", StringComparison.Ordinal) ? "ssh-rsa" : algorithm;
+}
