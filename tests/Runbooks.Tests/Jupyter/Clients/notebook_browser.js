@@ -29,6 +29,12 @@ const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
       await cell.locator('.input_area').click();
       await page.keyboard.press('Shift+Enter');
       await cell.locator('.input_prompt').filter({ hasText: /In\s*\[\d+\]/ }).waitFor({ timeout: Number(cellTimeout) * 1000 });
+      // The prompt's number comes with the reply on the shell channel; the cell's outputs come on iopub, which the
+      // page may render later (a long markdown table was seen empty at this point). Wait for the kernel to be idle,
+      // then give an empty output a moment to appear.
+      await page.waitForSelector('#kernel_indicator_icon.kernel_idle_icon', { timeout: Number(cellTimeout) * 1000 });
+      for (let tries = 0; tries < 30 && (await cell.locator('.output_wrapper').innerText()).trim() === ''; tries++)
+        await page.waitForTimeout(100);
       const shown = {
         prompt: (await cell.locator('.input_prompt').textContent()).trim(),
         output: (await cell.locator('.output_wrapper').innerText()).trim(),
