@@ -222,7 +222,8 @@ public sealed class StorageLabTests(StorageLabFixture fixture)
         Assert.Equal((7, "storage\nto-stderr\n"), (viaConsole.ExitCode, viaConsole.StandardOutput));
 
         // Break ssh the way an engineer might, then repair it from the console.
-        var killed = await _lab.ExecConsoleAsync("pkill -x sshd; sleep 0.5; pgrep -x sshd || echo no-sshd", s_commandTimeout);
+        // Waits for sshd to go rather than a guessed half second: a guest still busy after its boot took longer.
+        var killed = await _lab.ExecConsoleAsync("pkill -x sshd; for i in $(seq 50); do pgrep -x sshd > /dev/null || break; sleep 0.1; done; pgrep -x sshd || echo no-sshd", s_commandTimeout);
         Assert.Equal("no-sshd\n", killed.StandardOutput);
         Assert.False((await _lab.StatusAsync()).SshAnswers);
         var restarted = await _lab.ExecConsoleAsync("/usr/sbin/sshd && echo started", s_commandTimeout);

@@ -25,9 +25,10 @@ public class JupyterKernelTests
         Assert.Equal(1, seen["first"]![0]!["execution_count"]!.GetValue<int>());
         Assert.Contains("\"hello\\n\"", seen["first"]![1]!.ToJsonString());
         Assert.Empty(seen["silent"]![1]!.AsArray());
-        Assert.Equal("43", seen["no_history"]![1]![1]!["content"]!["data"]!["text/plain"]!.GetValue<string>());
+        // A value other than a string comes as text/html only, as VS Code's kernel formats it (docs/engine.md).
+        Assert.Contains(">43<", seen["no_history"]![1]![1]!["content"]!["data"]!["text/html"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(2, seen["value"]![0]!["execution_count"]!.GetValue<int>());
-        Assert.Equal("42", seen["value"]![1]![1]!["content"]!["data"]!["text/plain"]!.GetValue<string>());
+        Assert.Contains(">42<", seen["value"]![1]![1]!["content"]!["data"]!["text/html"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // Completion and inspection see the framework and the variables of earlier cells.
         Assert.Contains("WriteLine", seen["complete"]!["matches"]!.AsArray().Select(m => m!.GetValue<string>()));
@@ -39,7 +40,7 @@ public class JupyterKernelTests
 
         // A cell waiting on its process is interrupted and the kernel keeps its variables; a CPU loop restarts it.
         Assert.Equal("Interrupted", seen["interrupted"]!["ename"]!.GetValue<string>());
-        Assert.Equal("42", seen["after_interrupt"]![1]![1]!["content"]!["data"]!["text/plain"]!.GetValue<string>());
+        Assert.Contains(">42<", seen["after_interrupt"]![1]![1]!["content"]!["data"]!["text/html"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("KernelRestarting", seen["stuck"]!["ename"]!.GetValue<string>());
         Assert.False(seen["stuck_kernel_alive"]!.GetValue<bool>());
 
@@ -73,10 +74,10 @@ public class JupyterKernelTests
 
         var shapes = JupyterClients.OutputShapes(viaJupyter);
         Assert.Equal(JupyterClients.OutputShapes(viaRunbook), shapes);
-        Assert.Equal(["cell 1: stream stdout", "cell 2: execute_result text/plain", "cell 3: display_data text/html", "cell 4: display_data text/plain"], shapes);
+        Assert.Equal(["cell 1: stream stdout", "cell 2: execute_result text/html", "cell 3: display_data text/html", "cell 4: display_data text/plain"], shapes);
         var cells = JsonNode.Parse(File.ReadAllText(viaJupyter))!["cells"]!.AsArray();
         Assert.Equal("x is 42\n", JupyterClients.Text(cells[0]!["outputs"]![0]!["text"]!));
-        Assert.Equal("84", JupyterClients.Text(cells[1]!["outputs"]![0]!["data"]!["text/plain"]!));
+        Assert.Contains(">84<", JupyterClients.Text(cells[1]!["outputs"]![0]!["data"]!["text/html"]!), StringComparison.Ordinal);
         Assert.Equal("second", JupyterClients.Text(cells[3]!["outputs"]![0]!["data"]!["text/plain"]!)); // the update replaced it
     }
 
