@@ -30,6 +30,15 @@ public sealed record OpenFinding(Finding Finding, string Reason)
     }
 
     /// <summary>
+    /// <paramref name="open"/> with each probe that still fails after the fixes added: a probe is a symptom, so its
+    /// reason points at the open findings when there are any, and says plainly when no check explains it.
+    /// </summary>
+    public static ImmutableArray<OpenFinding> WithFailedProbes(ImmutableArray<OpenFinding> open, IEnumerable<Finding> failedProbes) =>
+        open.AddRange(failedProbes.Select(probe => new OpenFinding(probe, open.IsEmpty
+            ? "the probe still fails after the fixes, and no check explains why"
+            : "the probe still fails; the open findings above are the likely cause")));
+
+    /// <summary>
     /// The error a notebook stops with when a fix is not done: each failed step and each open finding with its reason,
     /// one a line.
     /// </summary>

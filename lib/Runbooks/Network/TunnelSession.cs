@@ -146,11 +146,7 @@ public sealed class TunnelSession : IAsyncDisposable
             return new NetworkFixOutcome(rounds.ToImmutable(), before, diagnosis, null, OpenFinding.Of(before.Findings, steps, checkMode: true));
 
         var probes = diagnosis.Intent is null ? null : await ProbeUntilWantedAsync(diagnosis.Intent, cancellationToken).ConfigureAwait(false);
-        var open = OpenFinding.Of(diagnosis.Findings, steps, checkMode: false);
-        if (probes is not null)
-            open = open.AddRange(probes.Findings.Select(f => new OpenFinding(f, open.IsEmpty
-                ? "the probe still fails on the fixed pair, and no check explains why"
-                : "the probe still fails; the open findings above are the likely cause")));
+        var open = OpenFinding.WithFailedProbes(OpenFinding.Of(diagnosis.Findings, steps, checkMode: false), probes?.Findings ?? []);
         return new NetworkFixOutcome(rounds.ToImmutable(), before, diagnosis, probes, open);
     }
 

@@ -67,9 +67,8 @@ public sealed class StorageSession : IAsyncDisposable
     /// <summary>
     /// Plans from fresh state and applies the plan (or, in check mode, only says what it would change), re-planning
     /// up to <paramref name="maxRounds"/> times while a round changed something: a step may reveal the next (the
-    /// disk added once the root filesystem has room). After applying, the volume is probed (a file written, read
-    /// back and removed): the fix is done only when no error finding is left and the probe passes, and each that
-    /// is left comes back in <see cref="StorageFixOutcome.Open"/> with why no step cleared it.
+    /// disk added once the root filesystem has room). After applying, the volume is probed (<see cref="ProbeAsync"/>):
+    /// the fix is done only when no error finding is left and every probe passes, and each that is left comes back in <see cref="StorageFixOutcome.Open"/> with why no step cleared it.
     /// </summary>
     /// <exception cref="StorageRepairBlockedException">Before anything changes, when the machine must not be repaired
     /// automatically (<see cref="StorageFixPlanner.Blockers"/>).</exception>
@@ -97,11 +96,7 @@ public sealed class StorageSession : IAsyncDisposable
         var steps = rounds.SelectMany(r => r.Steps).ToList();
         if (checkMode)
             return new StorageFixOutcome(rounds.ToImmutable(), before, findings, state, OpenFinding.Of(before, steps, checkMode: true));
-        var open = OpenFinding.Of(findings, steps, checkMode: false);
-        var probes = await ProbeAsync(cancellationToken).ConfigureAwait(false);
-        open = open.AddRange(probes.Select(probe => new OpenFinding(probe, open.IsEmpty
-            ? "the probe still fails on the fixed machine, and no check explains why"
-            : "the probe still fails; the open findings above are the likely cause")));
+        var open = OpenFinding.WithFailedProbes(OpenFinding.Of(findings, steps, checkMode: false), await ProbeAsync(cancellationToken).ConfigureAwait(false));
         return new StorageFixOutcome(rounds.ToImmutable(), before, findings, state, open);
     }
 
@@ -209,7 +204,7 @@ public sealed class StorageSession : IAsyncDisposable
 }
 
 /// <summary>What one <see cref="StorageSession.FixAsync"/> did: every round's report, the findings before and after, the
-/// last state, and what is still open (after applying: the error findings left and a failing write probe).</summary>
+/// last state, and what is still open (after applying: the error findings left and every failing probe).</summary>
 public sealed record StorageFixOutcome(ImmutableArray<FixReport> Rounds, ImmutableArray<Finding> Before, ImmutableArray<Finding> After, StorageSnapshot State, ImmutableArray<OpenFinding> Open)
 {
     public ImmutableArray<StepResult> Steps => [.. Rounds.SelectMany(r => r.Steps)];

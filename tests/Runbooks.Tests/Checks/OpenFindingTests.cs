@@ -100,4 +100,15 @@ public class OpenFindingTests
         Assert.Contains("- step server-restart-wg0 failed: timed out", message, StringComparison.Ordinal);
         Assert.Contains("- server/wg-interface-down: wg-interface-down on server (no fix known for this finding)", message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_failing_probe_points_at_the_open_findings_or_says_nothing_explains_it()
+    {
+        var probe = Error("client", "probe-ping");
+
+        Assert.Equal("the probe still fails after the fixes, and no check explains why", Assert.Single(OpenFinding.WithFailedProbes([], [probe])).Reason);
+        var both = OpenFinding.WithFailedProbes([new OpenFinding(Error("server", "wg-interface-down"), OpenFinding.NoFixKnown)], [probe]);
+        Assert.Equal("the probe still fails; the open findings above are the likely cause", both[1].Reason);
+        Assert.Empty(OpenFinding.WithFailedProbes([], []));
+    }
 }
