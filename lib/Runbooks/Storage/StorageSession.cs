@@ -84,6 +84,10 @@ public sealed class StorageSession : IAsyncDisposable
         var rounds = ImmutableArray.CreateBuilder<FixReport>();
         for (var round = 0; round < maxRounds; round++)
         {
+            // A round may uncover what a human must decide (a filter switched off shows a deleted disk image): nothing
+            // more runs then, and what is left stays open.
+            if (round > 0 && !StorageFixPlanner.Blockers(state, Settings).IsEmpty)
+                break;
             var plan = StorageFixPlanner.Plan(state, Settings);
             if (plan.IsEmpty)
                 break;

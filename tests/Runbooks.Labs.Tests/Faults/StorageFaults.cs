@@ -5,7 +5,7 @@ namespace Runbooks.Labs.Tests.Faults;
 /// <summary>
 /// Ways the repaired storage twin breaks again, one at a time, beyond the challenge's planted faults: what happens to
 /// LVM on loop disks in real fleets (a remount by hand or by a new script, a PV taken out, a filesystem mounted over
-/// the volume, a disk gone read-only, a boot line restored, space held by a deleted file, data lost).
+/// the volume, a disk gone read-only, a boot line restored, space held by a deleted file, data lost, LVM's configuration hiding or refusing the pool).
 /// </summary>
 public static class StorageFaults
 {
@@ -48,6 +48,14 @@ public static class StorageFaults
             $"pv={EmptyPv}; [ -n \"$pv\" ] && vgreduce -qq vg0 \"$pv\"", ["vg-missing-disks"]),
         Fault("disk-read-only", "a disk of vg0 set read-only (blockdev --setro)",
             $"blockdev --setro {AnyPv}", ["pv-device-read-only"]),
+        Fault("disk-detached", "an empty disk's loop device detached (losetup -d): its PV is missing from vg0",
+            $"pv={EmptyPv}; [ -n \"$pv\" ] && losetup -d \"$pv\"", ["pv-missing"]),
+        Fault("lvm-filter-hides-loops", "a global_filter in lvm.conf rejects every loop device (a list over two lines)",
+            "sed -i '/^devices {/a\\\tglobal_filter = [ \"r|^/dev/loop[0-9]|\",\\n\\t\\t\"a|.*|\" ]' /etc/lvm/lvm.conf && lvmconfig devices/global_filter",
+            ["lvm-filter-hides-disks"], fast: true),
+        Fault("lvm-volume-list", "activation/volume_list in lvm.conf names another VG only: vg0 cannot be activated",
+            "sed -i '/^activation {/a\\\tvolume_list = [ \"vg-other\" ]' /etc/lvm/lvm.conf && lvmconfig activation/volume_list",
+            ["lvm-activation-restricted"]),
         Fault("all-pvs-not-allocatable", "every PV of vg0 made non-allocatable",
             "pvchange -qq -x n $(pvs --noheadings -o pv_name -S vg_name=vg0)", ["pv-not-allocatable"]),
 

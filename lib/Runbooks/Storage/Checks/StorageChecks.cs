@@ -33,7 +33,7 @@ public sealed record StorageSettings(
 /// disks at their size; the LV at its size with the filesystem filling it; room on the root filesystem and no
 /// deleted file held open; every loop device backed by an image where the images live.
 /// </summary>
-public static class StorageChecks
+public static partial class StorageChecks
 {
     /// <summary>LVM's default first extent is at 1 MiB; anything far beyond it wastes the device.</summary>
     public const long NormalDataOffsetLimit = 16L << 20;
@@ -63,6 +63,7 @@ public static class StorageChecks
             findings.AddRange(Mount(s, settings));
         if (!Missing("lvm"))
         {
+            findings.AddRange(LvmItself(s, settings));
             findings.AddRange(PhysicalVolumes(s, settings));
             findings.AddRange(VolumeGroupAndVolume(s, settings));
             findings.AddRange(LoopDevices(s, settings));

@@ -20,7 +20,7 @@ namespace Runbooks.Storage.Fixes;
 /// planning and running it again, and the plan of a healthy machine is empty. What cannot be repaired safely
 /// without a human (a missing VG, LV or PV, a deleted disk image) is a <see cref="Blockers"/> entry, and nothing runs.
 /// </remarks>
-public static class StorageFixPlanner
+public static partial class StorageFixPlanner
 {
     /// <summary>Where the original of an edited file is kept (under its own path), once: the first run's copy is never
     /// overwritten. Not beside the file: a copy left in /etc/init.d or /etc/cron.d could itself be run.</summary>
@@ -44,11 +44,16 @@ public static class StorageFixPlanner
         var lvmProblem = s.Problems.FirstOrDefault(p => p.Section == "lvm");
         if (lvmProblem is not null)
             blockers.Add($"LVM could not be read on {s.Host} ({lvmProblem.Command}: {lvmProblem.Message}): install lvm2, or fix what the message names, then run again");
+        // A VG that LVM's own filter hides is not gone: the plan switches the filter off first, and the next round
+        // judges what LVM then sees.
+        else if (!StorageChecks.HiddenDisks(s, settings).IsEmpty)
+            return [];
         else if (s.VolumeGroup(settings.VolumeGroup) is null)
             blockers.Add($"{s.Host} has no volume group \"{settings.VolumeGroup}\" (it has: {string.Join(", ", s.VolumeGroups.Select(v => v.Name).DefaultIfEmpty("none"))}): check the volume group name in the profile; nothing is created automatically");
         else if (s.LogicalVolume(settings.VolumeGroup, settings.LogicalVolume) is null)
             blockers.Add($"{settings.VolumeGroup} on {s.Host} has no logical volume \"{settings.LogicalVolume}\" (it has: {string.Join(", ", s.LogicalVolumes.Where(l => l.VolumeGroup == settings.VolumeGroup).Select(l => l.Name).DefaultIfEmpty("none"))}): check the volume name in the profile");
-        foreach (var pv in s.PhysicalVolumes.Where(p => p.VolumeGroup == settings.VolumeGroup && p.Missing))
+        // Only detached (an image no loop device holds): the plan attaches it again.
+        foreach (var pv in s.PhysicalVolumes.Where(p => p.VolumeGroup == settings.VolumeGroup && p.Missing && StorageChecks.UnattachedImages(s, settings).IsEmpty))
             blockers.Add($"a PV of {settings.VolumeGroup} is missing ({pv.Name}): its disk image was not attached. Find the image and attach it (losetup) before anything else; vgreduce --removemissing would lose the data on it");
         foreach (var loop in s.LoopDevices.Where(l => l.BackingFileDeleted && s.PhysicalVolumes.Any(p => p.Name == l.Name && p.VolumeGroup == settings.VolumeGroup)))
             blockers.Add($"the disk image {loop.BackingFile} behind {loop.Name} was deleted while attached: the data on it lives only until {loop.Name} is detached. Copy it back first (cp /proc/<pid>/fd or dd if={loop.Name}) and do not reboot");
@@ -63,6 +68,13 @@ public static class StorageFixPlanner
         string Why(Func<Finding, bool> which) => string.Join("; ", findings.Where(which).Select(f => f.Title).Distinct().DefaultIfEmpty("keeps the state the other steps leave"));
         var host = s.Host;
         var steps = new List<FixStep<StorageSnapshot>>();
+
+        // 0. LVM sees every disk of the pool and may activate the volume. While a filter hides disks, what LVM reports
+        // is not the pool (with all of it hidden, four disks would look missing): nothing else is planned on it; the
+        // next round plans from what LVM then sees.
+        steps.AddRange(LvmSteps(s, c, Why));
+        if (!StorageChecks.HiddenDisks(s, c).IsEmpty)
+            return WithClears(steps, findings);
 
         // 1. What undoes the fix: the remounter, then what starts it again at boot.
         foreach (var remounter in StorageChecks.Remounters(s, c.MountPoint))
@@ -155,12 +167,15 @@ public static class StorageFixPlanner
                 x => StorageChecks.FilesystemSmallerThanVolume(x, c), [HostCommand.Exec("resize2fs", lvDevice).WithRemoteTimeout(s_lvmTimeout)],
                 x => !StorageChecks.FilesystemSmallerThanVolume(x, c), "df shows the filesystem filling its volume"));
 
-        // Each step clears the findings its Why names, so a finding still open after the fix names its step.
-        return [.. steps.Select(step => step with
+        return WithClears(steps, findings);
+    }
+
+    // Each step clears the findings its Why names, so a finding still open after the fix names its step.
+    private static ImmutableArray<FixStep<StorageSnapshot>> WithClears(List<FixStep<StorageSnapshot>> steps, ImmutableArray<Finding> findings) =>
+        [.. steps.Select(step => step with
         {
             Clears = [.. findings.Where(f => step.Why.Split("; ").Contains(f.Title)).Select(OpenFinding.Key).Distinct()],
         })];
-    }
 
     private static FixStep<StorageSnapshot> Step(string host, string id, string title, string why, Func<StorageSnapshot, bool> precondition, ImmutableArray<HostCommand> commands, Func<StorageSnapshot, bool> verification, string verificationText, string? diff = null) =>
         new(id, host, title, why, precondition, commands, verification, verificationText, diff);

@@ -42,6 +42,7 @@ public static class StorageCapture
         new("hostname", "uname", "uname -n"),
         new("uptime", "cat", "cat /proc/uptime"),
         new("lvm", "lvm", $"lvm fullreport --reportformat json --units b --nosuffix {LvmColumns}"),
+        new("lvmconfig", "lvm", "lvm lvmconfig --typeconfig diff"),
         new("losetup", "losetup", "losetup -J -O NAME,BACK-FILE,SIZELIMIT,OFFSET,AUTOCLEAR,RO"),
         new("lsblk", "lsblk", "lsblk -J -b -o NAME,KNAME,TYPE,SIZE,FSTYPE,MOUNTPOINTS,RO,PKNAME"),
         new("findmnt", "findmnt", FindmntCommand),
@@ -230,12 +231,17 @@ public static class StorageCapture
         var scripts = raw.Any(r => r.Name == "scripts") ? sections.Parse("scripts", ScriptLinesParser.Parse, []) : [];
         var boot = raw.Any(r => r.Name == "boot") ? sections.Parse("boot", ScriptLinesParser.Parse, []) : [];
         var attributes = raw.Any(r => r.Name == "attrs") ? sections.Parse("attrs", LsattrParser.Parse, []) : [];
+        var lvmSettings = raw.Any(r => r.Name == "lvmconfig") ? sections.Parse("lvmconfig", LvmConfigParser.Parse, []) : [];
+        // LVM says what it cannot find or will not use only on stderr ("WARNING: Couldn't find device with uuid …").
+        var lvmWarnings = raw.FirstOrDefault(r => r.Name == "lvm")?.Error.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("WARNING", StringComparison.Ordinal)).ToImmutableArray() ?? [];
         return new StorageSnapshot(host, hostname, capturedAt, uptime, lvm.PhysicalVolumes, lvm.VolumeGroups, lvm.LogicalVolumes, loops, blocks, mounts, usage, fstab,
             images, deleted, kernel, processes, [.. sections.Problems, .. extra])
         {
             MountLinesInScripts = scripts,
             BootLines = boot,
             MountRootAttributes = attributes,
+            LvmSettings = lvmSettings,
+            LvmWarnings = lvmWarnings,
         };
     }
 }

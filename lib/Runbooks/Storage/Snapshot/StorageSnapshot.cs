@@ -47,6 +47,12 @@ public sealed record StorageSnapshot(
     /// <summary>The attributes of each mounted ext filesystem's root (immutable, append-only…).</summary>
     public ImmutableArray<PathAttributes> MountRootAttributes { get; init; } = [];
 
+    /// <summary>LVM's settings that differ from its defaults: filters, activation lists, and the rest.</summary>
+    public ImmutableArray<LvmSetting> LvmSettings { get; init; } = [];
+
+    /// <summary>The warnings LVM printed while reporting (missing devices, duplicates, metadata problems).</summary>
+    public ImmutableArray<string> LvmWarnings { get; init; } = [];
+
     public PhysicalVolume? PhysicalVolume(string name) => PhysicalVolumes.FirstOrDefault(p => p.Name == name);
 
     public VolumeGroup? VolumeGroup(string name) => VolumeGroups.FirstOrDefault(v => v.Name == name);

@@ -168,7 +168,7 @@ public sealed class StorageCaptureTests
 
         Assert.Equal((StorageCapture.LocalTimeout, StorageCapture.RemoteTimeout, CommandValidation.None), (command.Timeout, command.RemoteTimeout, command.Validation));
         Assert.StartsWith("exec /bin/sh -c ", command.ShellLine);
-        Assert.Equal(15, perSection.Count);   // one per section, attrs included
+        Assert.Equal(16, perSection.Count);   // one per section, attrs and lvmconfig included
         Assert.All(perSection, c => Assert.StartsWith("exec /bin/sh -c ", c.ShellLine));
     }
 
