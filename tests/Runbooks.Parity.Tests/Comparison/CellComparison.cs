@@ -88,12 +88,14 @@ public static partial class CellComparison
         return merged;
     }
 
-    /// <summary>The text with what changes between two runs on live machines masked: numbers, base64 keys, hex digests, style sheets.</summary>
+    /// <summary>The text with what changes between two runs on live machines masked: numbers, durations, base64 keys, hex digests, style sheets.</summary>
     public static string Normalize(string text)
     {
         var normalized = StyleSheet().Replace(text.ReplaceLineEndings("\n"), string.Empty);
         normalized = Base64Key().Replace(normalized, "KEY");
         normalized = Hex().Replace(normalized, "HEX");
+        // A duration is printed in the unit that suits it ("850 ms", "1.2 s"): two runs may pick other units.
+        normalized = Duration().Replace(normalized, "DURATION");
         return Digits().Replace(normalized, "0");
     }
 
@@ -116,6 +118,9 @@ public static partial class CellComparison
 
     [GeneratedRegex("\\b[0-9a-f]{12,}\\b")]
     private static partial Regex Hex();
+
+    [GeneratedRegex("\\b[0-9]+(?:\\.[0-9]+)? ?(?:ms|s|min)\\b")]
+    private static partial Regex Duration();
 
     [GeneratedRegex("<[^>]*>")]
     private static partial Regex Tag();

@@ -59,6 +59,18 @@ public class CellComparisonTests
     }
 
     [Fact]
+    public void A_duration_in_another_unit_does_not_count_but_other_words_do()
+    {
+        // The network runbook's transcript table, as the two kernels' runs timed one command.
+        var ours = Cell(true, new ObservedOutput(OutputKind.Display, [("text/markdown", "| 3 | 0 | 1.2 s | ok |")]));
+        var real = Cell(true, new ObservedOutput(OutputKind.Display, [("text/markdown", "| 3 | 0 | 850 ms | ok |")]));
+        var worded = Cell(true, new ObservedOutput(OutputKind.Display, [("text/markdown", "| 3 | 0 | 850 ms | failed |")]));
+
+        Assert.Empty(CellComparison.Compare(1, ours, real));
+        Assert.False(Assert.Single(CellComparison.Compare(1, ours, worded)).Known);
+    }
+
+    [Fact]
     public void The_real_kernel_s_nuget_progress_display_is_a_known_difference()
     {
         var progress = Html(OutputKind.Display, "<div><div></div><div><strong>Installed Packages</strong><ul><li><span>Humanizer, 2.14.1</span></li></ul></div><div></div></div>");
