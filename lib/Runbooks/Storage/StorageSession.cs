@@ -55,8 +55,19 @@ public sealed class StorageSession : IAsyncDisposable
     /// <summary>The last state captured through this session: during a fix, the state after the step just reported.</summary>
     public StorageSnapshot? LastSnapshot { get; private set; }
 
-    public async Task<StorageSnapshot> CaptureAsync(CancellationToken cancellationToken = default) =>
-        LastSnapshot = await StorageCapture.CaptureAsync(Host, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Captures the machine's state. A capture the host stopped part-way (past <see cref="StorageCapture.RemoteTimeout"/>)
+    /// is taken once more: an emulated or busy machine may need longer now and then, and a plan, a verification or a
+    /// fingerprint read from half a capture would judge sections that are simply missing. The second one is returned
+    /// as it is, with its problems.
+    /// </summary>
+    public async Task<StorageSnapshot> CaptureAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshot = await StorageCapture.CaptureAsync(Host, cancellationToken).ConfigureAwait(false);
+        if (snapshot.Problems.Any(p => p.Section == "capture"))
+            snapshot = await StorageCapture.CaptureAsync(Host, cancellationToken).ConfigureAwait(false);
+        return LastSnapshot = snapshot;
+    }
 
     public async Task<(StorageSnapshot State, ImmutableArray<Finding> Findings)> DiagnoseAsync(CancellationToken cancellationToken = default)
     {
