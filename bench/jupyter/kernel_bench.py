@@ -1,6 +1,7 @@
 """The Jupyter kernel benchmark (figures, not a test): for each kernel, in one run and interleaved,
   start:  kernel process started -> first kernel_info_reply (jupyter_client's start_new_kernel, which waits for it)
   cell:   one execute_request round trip (request -> execute_reply and iopub idle) for a trivial cell, warm kernel
+          (and the kernel's CPU time per cell)
   cold10: a fresh `python3 -c nbclient` process executing a 10-cell notebook, wall time (and its CPU time)
 Usage: kernel_bench.py RUNS KERNEL[=LABEL:LANGUAGE]...   (JUPYTER_PATH finds the kernelspecs; LANGUAGE csharp|python)
 Prints every run, the medians and the ratios against the first kernel; writes JSON as stdout's last line.
@@ -70,15 +71,37 @@ def measure_started_kernel(kernel, language, workdir, log):
     start_ms = (time.perf_counter() - started) * 1000
     try:
         run_cell(kc, cell_code(language, 0))  # the first cell pays the compiler's first use
+        pid = km.provisioner.process.pid
         trips = []
+        cpu = tree_cpu(pid)
         for i in range(ROUND_TRIPS):
             t = time.perf_counter()
             run_cell(kc, cell_code(language, i + 1))
             trips.append((time.perf_counter() - t) * 1000)
+        cell_cpu_ms = (tree_cpu(pid) - cpu) * 1000 / ROUND_TRIPS
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=False)
-    return start_ms, statistics.median(trips)
+    return start_ms, statistics.median(trips), cell_cpu_ms
+
+
+def tree_cpu(pid):
+    """CPU seconds (user + system) of a live process and its live descendants, from /proc. The kernel's CPU per
+    cell tells how much of a round trip is work and how much waiting, which on a shared machine is the steadier
+    figure. A descendant: `dotnet interactive` is the dotnet host starting dotnet-interactive as its child."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as children:
+                    todo.extend(int(c) for c in children.read().split())
+        except FileNotFoundError:
+            pass  # it ended meanwhile
+    return total
 
 
 NBCLIENT = ("import sys, nbformat; from nbclient import NotebookClient; nb = nbformat.read(sys.argv[1], 4); "
@@ -121,11 +144,12 @@ def own_cpu():
 def measure(name, language, workdir):
     """One kernel's three figures, and the CPU the rest of the machine used meanwhile (in cores)."""
     busy, mine, t = busy_seconds(), own_cpu(), time.perf_counter()
-    start_ms, cell_ms = measure_kernel(name, language, workdir)
+    start_ms, cell_ms, cell_cpu_ms = measure_kernel(name, language, workdir)
     cold_ms, cold_cpu = measure_cold(name, f"{workdir}/{name}.ipynb", workdir)
     # Kernels are waited for (jupyter_client reaps them, nbclient reaps its own), so their CPU is in own_cpu().
     other = max(0.0, (busy_seconds() - busy) - (own_cpu() - mine)) / (time.perf_counter() - t)
-    return {"start": start_ms, "cell": cell_ms, "cold10": cold_ms, "cold10Cpu": cold_cpu * 1000, "otherLoad": other}
+    return {"start": start_ms, "cell": cell_ms, "cellCpu": cell_cpu_ms, "cold10": cold_ms, "cold10Cpu": cold_cpu * 1000,
+            "otherLoad": other}
 
 
 def main():
@@ -135,7 +159,7 @@ def main():
         name, _, rest = arg.partition("=")
         label, _, language = rest.partition(":")
         kernels.append((name, label or name, language or "csharp"))
-    keys = ("start", "cell", "cold10", "cold10Cpu", "otherLoad")
+    keys = ("start", "cell", "cellCpu", "cold10", "cold10Cpu", "otherLoad")
     figures = {name: {k: [] for k in keys} for name, _, _ in kernels}
     failures = []
     with tempfile.TemporaryDirectory(prefix="runbook-kernel-bench-") as workdir:
@@ -153,7 +177,7 @@ def main():
                     print(f"  {label:<24} {tag:<8} FAILED: {type(e).__name__}: {e}", flush=True)
                     traceback.print_exc(file=sys.stderr)
                     continue
-                print(f"  {label:<24} {tag:<8} start {f['start']:8.1f} ms  cell {f['cell']:6.2f} ms  "
+                print(f"  {label:<24} {tag:<8} start {f['start']:8.1f} ms  cell {f['cell']:6.2f} ms (cpu {f['cellCpu']:5.2f} ms)  "
                       f"cold10 {f['cold10']:8.1f} ms (cpu {f['cold10Cpu']:7.1f} ms)  other load {f['otherLoad']:.2f} cores", flush=True)
                 if run >= 0:
                     for k in keys:
@@ -161,19 +185,21 @@ def main():
     medians = {name: {k: statistics.median(v) if v else None for k, v in f.items()} for name, f in figures.items()}
     first = kernels[0][0]
     print()
-    print(f"  medians of {runs} runs        ok  start->kernel_info  cell round trip  cold 10-cell nbclient (cpu)")
+    print(f"  medians of {runs} runs        ok  start->kernel_info  cell round trip (cpu)  cold 10-cell nbclient (cpu)")
     for name, label, _ in kernels:
         m, n = medians[name], len(figures[name]["start"])
         if n == 0:
             print(f"  {label:<24} {n}/{runs}  no successful run")
             continue
-        print(f"  {label:<24} {n}/{runs} {m['start']:12.1f} ms {m['cell']:12.2f} ms {m['cold10']:12.1f} ms ({m['cold10Cpu']:.0f} ms)")
+        print(f"  {label:<24} {n}/{runs} {m['start']:12.1f} ms {m['cell']:12.2f} ms ({m['cellCpu']:5.2f} ms) "
+              f"{m['cold10']:12.1f} ms ({m['cold10Cpu']:.0f} ms)")
     if figures[first]["start"]:
         f = medians[first]
         for name, label, _ in kernels[1:]:
             m = medians[name]
             if figures[name]["start"]:
-                print(f"  {label} / {kernels[0][1]}: start x{m['start'] / f['start']:.2f}, cell x{m['cell'] / f['cell']:.2f}, "
+                print(f"  {label} / {kernels[0][1]}: start x{m['start'] / f['start']:.2f}, cell x{m['cell'] / f['cell']:.2f} "
+                      f"(cpu x{m['cellCpu'] / f['cellCpu']:.2f}), "
                       f"cold10 x{m['cold10'] / f['cold10']:.2f} (cpu x{m['cold10Cpu'] / f['cold10Cpu']:.2f})")
     loads = [v for f in figures.values() for v in f["otherLoad"]]
     if loads:
