@@ -18,24 +18,19 @@ public sealed class SshNetHostTests(SshdFixture sshd) : SshHostConformance(sshd)
         Assert.Contains("OpenSSH transport", error.Message);
     }
 
-    // Seen once in a clean CI run: 9 commands ran at once on the server where 8 channels are allowed. Kept, skipped
-    // until that is explained (issue 18's closing note): the limiter or the count's own race.
-    [Fact(Skip = "once saw 9 concurrent commands for 8 channels in CI; under investigation (issue 18)")]
-    public async Task MoreCommandsThanChannels_Queue_OnOneConnection()
+    [Fact]
+    public async Task MoreCommandsThanChannels_Queue_OnOneConnection_EachRunningOnce()
     {
         await using var host = Open();
-        await host.ConnectAsync();
-        var before = Sshd.AcceptedConnections;
-        var running = Scratch.Combine("running");
-        var most = Scratch.Combine("most");
+        var connection = SshNetConcurrencyProbe.ClientPort(await host.RunAsync(HostCommand.Shell("echo $SSH_CLIENT")));
+        var probe = new SshNetConcurrencyProbe(Scratch, SshNetHost.CommandChannels);
+        var count = 2 * SshNetHost.CommandChannels;
 
-        // Each command counts the commands running beside it (a lock-free count in files would race: flock serialises).
-        var line = $"flock {running}.lock sh -c 'n=$(($(cat {running} 2>/dev/null || echo 0)+1)); echo $n > {running}; m=$(cat {most} 2>/dev/null || echo 0); [ $n -gt $m ] && echo $n > {most}'; "
-            + $"sleep 0.3; flock {running}.lock sh -c 'echo $(($(cat {running})-1)) > {running}'";
-        await Task.WhenAll(Enumerable.Range(0, 2 * SshNetHost.CommandChannels).Select(_ => host.RunAsync(HostCommand.Shell(line))));
+        var results = await Task.WhenAll(Enumerable.Range(0, count).Select(i => host.RunAsync(probe.Command(i))));
 
-        Assert.Equal(SshNetHost.CommandChannels, int.Parse(File.ReadAllText(most).Trim()));
-        Assert.Equal(before, Sshd.AcceptedConnections);
+        Assert.Equal(SshNetHost.CommandChannels, probe.Most);
+        Assert.Equal(Enumerable.Range(0, count), probe.Runs);
+        Assert.All(results, result => Assert.Equal(connection, SshNetConcurrencyProbe.ClientPort(result)));
     }
 
     [Fact]
