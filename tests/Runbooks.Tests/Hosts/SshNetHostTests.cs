@@ -33,6 +33,37 @@ public sealed class SshNetHostTests(SshdFixture sshd) : SshHostConformance(sshd)
         Assert.All(results, result => Assert.Equal(connection, SshNetConcurrencyProbe.ClientPort(result)));
     }
 
+    // What a loaded CI machine did once: the server took longer than ConnectTimeout to answer while channels opened.
+    // SSH.NET waited for each answer only that long, the host took the time-out for a connection gone, closed it and
+    // ran the commands again on a new one, though some had been sent and ran there too (9 counted for 8 channels).
+    // A stopped sshd is that slow server, for as long as the test wants.
+    [Fact]
+    public async Task ServerPausedLongerThanConnectTimeout_WhileChannelsOpen_DelaysCommands_ButNeitherRerunsNorReconnects()
+    {
+        await using var host = Open();
+        var connectTimeout = host.Target.ConnectTimeout;
+        var first = (await host.RunAsync(HostCommand.Shell("echo $PPID $SSH_CLIENT"))).StandardOutput.Split(' ');
+        var (server, connection) = (first[0], first[2]);
+        var runs = Scratch.Combine("runs");
+        var count = SshNetHost.CommandChannels;
+
+        Processes.Run("kill", "-STOP", server);
+        Task<CommandResult[]> running;
+        try
+        {
+            running = Task.WhenAll(Enumerable.Range(0, count).Select(i => host.RunAsync(HostCommand.Shell($"echo {i} >> {runs}; echo $SSH_CLIENT"))));
+            await Task.Delay(connectTimeout + TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            Processes.Run("kill", "-CONT", server);
+        }
+        var results = await running;
+
+        Assert.Equal(Enumerable.Range(0, count), File.ReadAllLines(runs).Select(int.Parse).Order());
+        Assert.All(results, result => Assert.Equal(connection, SshNetConcurrencyProbe.ClientPort(result)));
+    }
+
     [Fact]
     public async Task KilledBySignal_Is128PlusTheSignal_WhichOpenSshReportsAs255()
     {
