@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Renci.SshNet.Common;
+using Runbooks.Redaction;
 
 namespace Runbooks.Hosts;
 
@@ -33,6 +34,19 @@ internal static class SshNetFailures
             _ => new HostConnectionException(hostName, target.ToString(), $"SSH.NET could not connect to {target}: {error.Message}", said),
         };
     }
+
+    /// <summary>The server refused the command a channel even when it could be the only command on the connection.</summary>
+    public static HostConnectionException ChannelRefused(string hostName, SshTarget target, HostCommand command, string said) =>
+        new(hostName, target.ToString(), Redactor.Default.Redact(
+            $"{target} refused to open a channel for `{command}` even as the only command on the connection, so it did not run: "
+            + "its sshd allows fewer sessions per connection than SSH.NET needs, one for the command and one for its heartbeat. "
+            + $"Set MaxSessions to 2 or more in its sshd_config, or use the OpenSSH transport. ({Client}: {said})"), said);
+
+    /// <summary>Every connection went before the command's turn came.</summary>
+    public static HostConnectionException NeverStarted(string hostName, SshTarget target, HostCommand command, int connections, string said) =>
+        new(hostName, target.ToString(), Redactor.Default.Redact(
+            $"The connection to {target} went {connections} times while `{command}` waited for a channel, so it did not run. "
+            + $"The network to the host is unstable, or sshd there closes connections. ({Client}: {said})"), said);
 
     private static HostConnectionException HostKey(HostKeyRefusal refusal, string hostName, SshTarget target, string said)
     {

@@ -13,9 +13,15 @@ namespace Runbooks.Hosts;
 internal sealed class SshNetHeartbeat(SshClient client, TimeSpan interval, int countMax, Action<string> lost) : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _answers;
 
-    public void Start() => _ = Task.Run(RunAsync);
+    /// <summary>Completes, never faulted, once the heartbeat's channel is open or could not be opened.</summary>
+    public Task Started => _started.Task;
+
+    // Opening the channel blocks until the server answers: on a thread of its own, as a command's does.
+    public void Start() => _ = Task.Factory.StartNew(RunAsync, CancellationToken.None,
+        TaskCreationOptions.DenyChildAttach | TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 
     public void Dispose()
     {
@@ -30,6 +36,7 @@ internal sealed class SshNetHeartbeat(SshClient client, TimeSpan interval, int c
         {
             echo = client.CreateCommand("exec cat");
             var running = echo.ExecuteAsync(CancellationToken.None);
+            _started.TrySetResult();
             _ = running.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             using var input = echo.CreateInputStream();
             // The reader blocks its own thread: SSH.NET's output stream has no asynchronous read.
@@ -55,12 +62,18 @@ internal sealed class SshNetHeartbeat(SshClient client, TimeSpan interval, int c
         catch (OperationCanceledException)
         {
         }
+        catch (SshOperationTimeoutException) when (!_started.Task.IsCompleted)
+        {
+            lost($"the server did not open the heartbeat's channel within {client.ConnectionInfo.Timeout.TotalSeconds:0.#} s");
+        }
         catch (Exception error) when (error is SshException or ObjectDisposedException or InvalidOperationException or IOException)
         {
-            // The connection went; whoever closed it has said why.
+            // The connection went, and whoever closed it has said why; or the server refused the channel, and then
+            // the commands' channels are refused too, which says why to whoever runs one.
         }
         finally
         {
+            _started.TrySetResult();
             echo?.Dispose();
         }
     }

@@ -14,12 +14,16 @@ namespace Runbooks.Hosts;
 /// against known_hosts under the same policies; failures are the same exceptions with the same advice; a command
 /// without input reads end-of-file; a heartbeat notices a server that stops answering while a command runs
 /// (<see cref="SshTarget.ServerAliveInterval"/> × <see cref="SshTarget.ServerAliveCountMax"/>); and commands past the
-/// channels one connection may hold wait their turn without blocking a thread.
+/// channels one connection may hold (fewer where the server allows fewer) wait their turn without blocking a thread.
 /// </remarks>
 public sealed class SshNetHost : ISshHost
 {
-    // The channels commands may hold at once: sshd's default MaxSessions is 10; the heartbeat holds one, one is spare.
-    internal const int CommandChannels = SshNetConnection.MaxChannels - 2;
+    /// <summary>The channels commands may hold at once on one connection, unless the server allows fewer.</summary>
+    internal const int CommandChannels = SshNetChannels.Default;
+
+    // A connection that goes while commands wait for a channel is replaced, and they wait on the new one; past this
+    // many connections gone before its turn, a command gives up.
+    private const int Connections = 3;
 
     // As SshHost: ConnectTimeout bounds the TCP connection and each wait for the server; this much more, and the
     // connection attempt is abandoned whatever it is doing.
@@ -27,7 +31,6 @@ public sealed class SshNetHost : ISshHost
 
     private readonly Transcript? _transcript;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private readonly SemaphoreSlim _channels = new(CommandChannels, CommandChannels);
     private SshNetConnection? _connection;
     private int _disposed;
 
@@ -93,38 +96,32 @@ public sealed class SshNetHost : ISshHost
 
     private async Task<ChildProcess.Outcome> ExecuteAsync(HostCommand command, CancellationToken cancellationToken)
     {
-        // The command's time-out covers its wait for a channel too, as it covers ssh's whole run with OpenSSH.
-        using (var queued = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            if (command.Timeout is { } limit)
-                queued.CancelAfter(limit);
-            try
-            {
-                await _channels.WaitAsync(queued.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new ChildProcess.TimedOutException(command.Timeout!.Value, "", "");
-            }
-        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // One time-out for the whole command, its wait for a channel included, as it covers ssh's whole run with OpenSSH.
+        var limit = Task.Delay(command.Timeout ?? Timeout.InfiniteTimeSpan, stop.Token);
         try
         {
-            var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                return await connection.RunAsync(command, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SshNetConnection.NotStartedException)
-            {
-                // The connection had gone (idle, or the server restarted) before the command began, so running it on a
-                // new one cannot run it twice. ssh does the same when its master has gone.
-                connection.Dispose();
-                return await (await ConnectionAsync(cancellationToken).ConfigureAwait(false)).RunAsync(command, cancellationToken).ConfigureAwait(false);
+                var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await connection.RunAsync(command, limit, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SshNetConnection.NotStartedException) when (attempt < Connections)
+                {
+                    // Nothing of the command had been sent, so a new connection cannot run it twice: ssh, too, connects
+                    // anew when its master has gone.
+                }
+                catch (SshNetConnection.NotStartedException gone)
+                {
+                    throw SshNetFailures.NeverStarted(Name, Target, command, attempt, gone.Reason);
+                }
             }
         }
         finally
         {
-            _channels.Release();
+            await stop.CancelAsync().ConfigureAwait(false);
         }
     }
 
