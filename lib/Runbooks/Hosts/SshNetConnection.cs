@@ -148,14 +148,14 @@ internal sealed class SshNetConnection : IDisposable
                         Observe(started.Result);
                     else
                         _ = started.Exception;
-                    remote.Dispose();
+                    Close(remote);
                     _channels.Leave();
                 }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
                 throw Stopped(command, "", "", cancellationToken);
             }
             if (starting.Exception?.InnerException is { } refusal && IsRefusal(refusal))
             {
-                remote.Dispose();
+                Close(remote);
                 if (_channels.Retire())
                     continue;
                 _channels.Leave();
@@ -177,7 +177,7 @@ internal sealed class SshNetConnection : IDisposable
             }
             finally
             {
-                remote.Dispose();
+                Close(remote);
                 _channels.Leave();
             }
         }
@@ -209,8 +209,9 @@ internal sealed class SshNetConnection : IDisposable
             throw Stopped(command, "", "", cancellationToken);
 
         // Closing the channel sends no signal: as with the OpenSSH transport, the command may run on there.
-        // The output streams close with it, and keep what had arrived.
-        remote.Dispose();
+        // The output streams close with it, and keep what had arrived; if the closing failed, they may never close.
+        if (!Close(remote))
+            throw Stopped(command, "", "", cancellationToken);
         throw Stopped(command, Drain(remote.OutputStream), Drain(remote.ExtendedOutputStream), cancellationToken);
     }
 
@@ -235,6 +236,22 @@ internal sealed class SshNetConnection : IDisposable
     // SSH.NET throws its base SshException, untyped, only when the server refused to open the channel (after a few
     // immediate retries); it types the connection's failures and time-outs. The server answered: the connection is fine.
     private bool IsRefusal(Exception error) => error.GetType() == typeof(SshException) && IsAlive;
+
+    /// <summary>Disposes the command, closing its channel. False if that failed: SSH.NET's session, torn down meanwhile on
+    /// another thread because the connection went, can fail the closing message in any way (a NullReferenceException
+    /// inside SSH.NET, seen here, hid the connection's loss from the caller). The channel went with the connection.</summary>
+    internal static bool Close(SshCommand command)
+    {
+        try
+        {
+            command.Dispose();
+            return true;
+        }
+        catch (Exception error) when (error is NullReferenceException or ObjectDisposedException or SshException or SocketException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     private static void Observe(Task task) =>
         _ = task.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);

@@ -74,7 +74,8 @@ internal sealed class SshNetHeartbeat(SshClient client, TimeSpan interval, int c
         finally
         {
             _started.TrySetResult();
-            echo?.Dispose();
+            if (echo is not null)
+                SshNetConnection.Close(echo);
         }
     }
 
