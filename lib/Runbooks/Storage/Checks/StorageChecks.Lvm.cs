@@ -27,13 +27,16 @@ public static partial class StorageChecks
     /// <summary>Images in the image folder that no loop device is attached to: where a missing disk of the pool may be.</summary>
     public static ImmutableArray<string> UnattachedImages(StorageSnapshot s, StorageSettings c) =>
         [.. s.ImageFiles.Select(i => i.Path)
-            .Where(path => path.StartsWith(c.ImageDirectory.TrimEnd('/') + "/", StringComparison.Ordinal) && path.EndsWith(".img", StringComparison.Ordinal))
+            .Where(path => InImageDirectory(path, c) && path.EndsWith(".img", StringComparison.Ordinal))
             .Where(path => s.LoopDevices.All(l => l.BackingFile != path))
             .Distinct()
             .Order(StringComparer.Ordinal)];
 
+    /// <summary>Whether <paramref name="path"/> lies in the folder where the pool's disk images live.</summary>
+    public static bool InImageDirectory(string path, StorageSettings c) => path.StartsWith(c.ImageDirectory.TrimEnd('/') + "/", StringComparison.Ordinal);
+
     private static IEnumerable<LoopDevice> PoolLoops(StorageSnapshot s, StorageSettings c) =>
-        s.LoopDevices.Where(l => !l.BackingFileDeleted && l.BackingFile.StartsWith(c.ImageDirectory.TrimEnd('/') + "/", StringComparison.Ordinal));
+        s.LoopDevices.Where(l => !l.BackingFileDeleted && InImageDirectory(l.BackingFile, c));
 
     private static IEnumerable<Finding> LvmItself(StorageSnapshot s, StorageSettings c)
     {

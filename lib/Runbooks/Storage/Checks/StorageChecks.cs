@@ -274,7 +274,7 @@ public static partial class StorageChecks
                     "Writes to the extents on it fail with I/O errors (the filesystem then remounts itself read-only), and LVM cannot move or add extents there.",
                     [$"losetup: {loop.Name} {loop.BackingFile} ro", .. s.KernelMessages.Where(m => m.Text.Contains(loop.Name.Replace("/dev/", ""), StringComparison.Ordinal)).TakeLast(3).Select(m => $"dmesg: {m.Text}")],
                     $"blockdev --setrw {loop.Name} (a device attached read-only, losetup -r, must be re-attached: that is not done online)");
-            if (loop.BackingFileDeleted || !loop.BackingFile.StartsWith(c.ImageDirectory.TrimEnd('/') + "/", StringComparison.Ordinal))
+            if (loop.BackingFileDeleted || !InImageDirectory(loop.BackingFile, c))
                 yield return new Finding("loop-backing-unexpected", Severity.Error, s.Hostname, $"{loop.Name} is backed by {loop.BackingFile}{(loop.BackingFileDeleted ? " (deleted)" : "")}",
                     $"Every disk of {c.VolumeGroup} must be an image in {c.ImageDirectory} that exists: a deleted or stray backing file is lost at the next detach or reboot.",
                     [$"losetup: {loop.Name} {loop.BackingFile}{(loop.BackingFileDeleted ? " (deleted)" : "")}"], "Copy the data to a proper image (pvmove) before the loop device goes");
